@@ -1,0 +1,217 @@
+package control
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/lessor-dhcp/lessor/internal/kjson"
+)
+
+// Dispatcher answers a command received as bytes on a control channel.
+type Dispatcher interface {
+	HandleWire(ctx context.Context, data []byte) *kjson.Element
+}
+
+// SocketOptions tune a UNIX control socket.
+type SocketOptions struct {
+	// IdleTimeout is how long an incomplete command may wait for more
+	// bytes (Kea: 10 s).
+	IdleTimeout time.Duration
+	// MaxCommandSize bounds the bytes of one command (0 = 64 MiB).
+	MaxCommandSize int
+	// MaxConns bounds the connections served at once (0 = 1024); further
+	// clients wait in the listen queue.
+	MaxConns int
+	// Mode is the socket file's permission bits (0 = 0600).
+	Mode os.FileMode
+}
+
+// SocketServer serves Kea's UNIX control socket protocol: one command per
+// connection, one answer, then close.
+type SocketServer struct {
+	path  string
+	opts  SocketOptions
+	disp  Dispatcher
+	log   *slog.Logger
+	ln    *net.UnixListener
+	lock  *os.File
+	wg    sync.WaitGroup
+	slots chan struct{}
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+// Listen creates the socket at path. A stale socket file left by a dead
+// process is replaced; a socket held by a running process (its lock file
+// <path>.lock is locked) is refused.
+func Listen(path string, disp Dispatcher, opts SocketOptions, log *slog.Logger) (*SocketServer, error) {
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = 10 * time.Second
+	}
+	if opts.MaxCommandSize == 0 {
+		opts.MaxCommandSize = 64 << 20
+	}
+	if opts.MaxConns == 0 {
+		opts.MaxConns = 1024
+	}
+	if opts.Mode == 0 {
+		opts.Mode = 0o600
+	}
+	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create socket lockfile, %s.lock: %w", path, err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("cannot lock socket lockfile, %s.lock, another instance is serving %s: %w", path, path, err)
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		os.Remove(path)
+	}
+	// Create the socket with restrictive permissions from the start.
+	old := syscall.Umask(0o777 &^ int(opts.Mode.Perm()))
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	syscall.Umask(old)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("failed to bind control socket %s: %w", path, err)
+	}
+	ln.SetUnlinkOnClose(true)
+	return &SocketServer{
+		path: path, opts: opts, disp: disp, log: log, ln: ln, lock: lock,
+		slots: make(chan struct{}, opts.MaxConns),
+		conns: map[net.Conn]struct{}{},
+	}, nil
+}
+
+// Path is the socket's file name.
+func (s *SocketServer) Path() string { return s.path }
+
+// Serve accepts connections until ctx is done or Close is called.
+func (s *SocketServer) Serve(ctx context.Context) error {
+	go func() {
+		<-ctx.Done()
+		s.ln.Close()
+	}()
+	for {
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		c, err := s.ln.AcceptUnix()
+		if err != nil {
+			<-s.slots
+			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
+				return nil
+			}
+			s.log.Warn("control socket accept failed", "socket", s.path, "err", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		s.track(c, true)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { <-s.slots }()
+			defer s.track(c, false)
+			s.serveConn(ctx, c)
+		}()
+	}
+}
+
+func (s *SocketServer) track(c net.Conn, add bool) {
+	s.mu.Lock()
+	if add {
+		s.conns[c] = struct{}{}
+	} else {
+		delete(s.conns, c)
+	}
+	s.mu.Unlock()
+}
+
+// Close stops accepting, waits for the connections being answered and
+// removes the socket file.
+func (s *SocketServer) Close() error {
+	err := s.ln.Close()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	os.Remove(s.path)
+	os.Remove(s.path + ".lock")
+	s.lock.Close()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
+	defer c.Close()
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var feed kjson.Feed
+	var answer *kjson.Element
+	for feed.NeedData() {
+		c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		n, err := c.Read(buf)
+		if n > 0 {
+			feed.Write(buf[:n])
+			if len(feed.Text()) > s.opts.MaxCommandSize {
+				answer = Error("Command exceeds the maximum size of " + strconv.Itoa(s.opts.MaxCommandSize) + " bytes")
+				break
+			}
+		}
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				text := "Connection over control channel timed out"
+				if len(feed.Text()) > 0 {
+					text += ", discarded partial command of " + strconv.Itoa(len(feed.Text())) + " bytes"
+				}
+				answer = Error(text)
+				break
+			}
+			if err != io.EOF {
+				s.log.Debug("control socket read failed", "err", err)
+			}
+			return // client went away: nothing to answer
+		}
+	}
+	if answer == nil {
+		if feed.OK() {
+			answer = s.disp.HandleWire(ctx, feed.Text())
+		} else {
+			answer = Error(feed.Err())
+		}
+	}
+	c.SetWriteDeadline(time.Now().Add(time.Minute))
+	w := bufio.NewWriterSize(c, 32<<10)
+	answer.Write(w)
+	if err := w.Flush(); err != nil {
+		s.log.Debug("control socket write failed", "err", err)
+	}
+}

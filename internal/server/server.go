@@ -1,0 +1,313 @@
+// Package server wires lessor together: it reads the configuration, opens
+// the lease stores, registers the control commands, serves the control
+// sockets, and handles reload and shutdown.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lessor-dhcp/lessor/config"
+	"github.com/lessor-dhcp/lessor/internal/control"
+	"github.com/lessor-dhcp/lessor/internal/leasecmds"
+	"github.com/lessor-dhcp/lessor/internal/stats"
+	"github.com/lessor-dhcp/lessor/store"
+)
+
+// Version is lessor's version; version-get reports Kea's API version it
+// is compatible with in "text", as management tools compare it.
+const (
+	Version    = "2.2.0"
+	Extended   = "2.2.0\nlessor\nlinked with:\nGo standard library\ndatabase:\nMySQL backend 14.0\nPostgreSQL backend 13.0\nMemfile backend 2.1"
+	hookLeases = "libdhcp_lease_cmds.so"
+)
+
+// Server is a running lessor process: one family server per Dhcp4/Dhcp6 section.
+type Server struct {
+	path     string
+	log      *slog.Logger
+	mu       sync.Mutex
+	file     *config.File
+	families []*Family
+	start    time.Time
+	stop     context.CancelFunc
+	exitCode atomic.Int32
+}
+
+// Family is the DHCPv4 or DHCPv6 server of a lessor process.
+type Family struct {
+	srv      *Server
+	fam      int
+	cfg      atomic.Pointer[config.Server]
+	lcfg     atomic.Pointer[leasecmds.Config]
+	own      store.Store
+	other    store.Store
+	stats    *stats.Registry
+	reg      *control.Registry
+	sock     *control.SocketServer
+	sockPath string
+	reloaded atomic.Int64 // unix time of the last (re)configuration
+	dns      *dnsClient
+}
+
+// New loads the configuration file; nothing is started yet.
+func New(path string, log *slog.Logger) (*Server, error) {
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if f.Dhcp4 == nil && f.Dhcp6 == nil {
+		return nil, fmt.Errorf("%s: no Dhcp4 or Dhcp6 section", path)
+	}
+	return &Server{path: path, log: log, file: f, start: time.Now()}, nil
+}
+
+// Families returns the family servers (after Start).
+func (s *Server) Families() []*Family { return s.families }
+
+// Start opens stores and sockets for every configured family.
+func (s *Server) Start(ctx context.Context) error {
+	for _, sc := range []*config.Server{s.file.Dhcp4, s.file.Dhcp6} {
+		if sc == nil {
+			continue
+		}
+		f, err := s.startFamily(ctx, sc)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		s.families = append(s.families, f)
+	}
+	return nil
+}
+
+func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, error) {
+	f := &Family{srv: s, fam: sc.Family, stats: stats.New(), reg: control.NewRegistry()}
+	dbcfg := sc.LeaseDatabase
+	dbcfg.Family = sc.Family
+	if dbcfg.Type == "" {
+		dbcfg.Type = "memfile"
+	}
+	if dbcfg.DataDir == "" {
+		dbcfg.DataDir = sc.DataDirectory
+	}
+	own, err := store.Open(ctx, dbcfg, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open the lease database: %w", err)
+	}
+	f.own = own
+	// The other family's commands act on a store of their own, in memory,
+	// as in Kea.
+	other := store.Config{Type: "memfile", Family: 10 - sc.Family, Persist: new(bool)}
+	if f.other, err = store.Open(ctx, other, s.log); err != nil {
+		own.Close()
+		return nil, err
+	}
+	if err := f.apply(ctx, sc); err != nil {
+		f.close()
+		return nil, err
+	}
+	if err := initStats(ctx, f.fam, f.stats, sc.Subnets, f.own); err != nil {
+		f.close()
+		return nil, fmt.Errorf("recounting lease statistics: %w", err)
+	}
+	f.registerLeaseCmds()
+	f.registerServerCommands()
+	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
+		f.sockPath = sc.ControlSocket.Name
+		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{}, s.log)
+		if err != nil {
+			f.close()
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// registerLeaseCmds (re)registers the lease commands on the current stores.
+func (f *Family) registerLeaseCmds() {
+	env := &leasecmds.Env{
+		Stats:  f.stats,
+		Config: func() *leasecmds.Config { return f.lcfg.Load() },
+		Log:    f.srv.log,
+	}
+	if f.fam == 4 {
+		env.Store4, env.Store6 = f.own.V4(), f.other.V6()
+	} else {
+		env.Store4, env.Store6 = f.other.V4(), f.own.V6()
+	}
+	leasecmds.Register(f.reg, env)
+}
+
+// apply makes a configuration the one in force (start-up and reload).
+func (f *Family) apply(ctx context.Context, sc *config.Server) error {
+	lc := &leasecmds.Config{}
+	subs := make(leasecmds.StaticSubnets, 0, len(sc.Subnets))
+	for _, sn := range sc.Subnets {
+		subs = append(subs, &leasecmds.Subnet{
+			ID: sn.ID, Prefix: sn.Prefix,
+			Valid: sn.ValidLifetime.Default, Preferred: sn.PreferredLifetime.Default,
+		})
+	}
+	if sc.Family == 4 {
+		lc.Subnets4, lc.Subnets6 = subs, leasecmds.StaticSubnets(nil)
+	} else {
+		lc.Subnets4, lc.Subnets6 = leasecmds.StaticSubnets(nil), subs
+	}
+	dns, err := newDNSClient(ctx, sc, f.srv.log)
+	if err != nil {
+		return err
+	}
+	if f.dns != nil {
+		f.dns.Stop()
+	}
+	f.dns = dns
+	lc.DNS = dns
+	f.cfg.Store(sc)
+	f.lcfg.Store(lc)
+	f.reloaded.Store(time.Now().Unix())
+	return nil
+}
+
+func (f *Family) close() {
+	if f.sock != nil {
+		f.sock.Close()
+	}
+	if f.dns != nil {
+		f.dns.Stop()
+	}
+	if f.own != nil {
+		f.own.Close()
+	}
+	if f.other != nil {
+		f.other.Close()
+	}
+}
+
+// Serve runs the control sockets until ctx is done or a shutdown command.
+func (s *Server) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	s.stop = cancel
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, f := range s.families {
+		if f.sock == nil {
+			continue
+		}
+		wg.Add(1)
+		go func(f *Family) {
+			defer wg.Done()
+			f.sock.Serve(ctx)
+		}(f)
+	}
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// Shutdown asks Serve to return.
+func (s *Server) Shutdown(code int) {
+	s.exitCode.Store(int32(code))
+	s.mu.Lock()
+	stop := s.stop
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// ExitCode is the exit value a shutdown command asked for.
+func (s *Server) ExitCode() int { return int(s.exitCode.Load()) }
+
+// Close releases everything.
+func (s *Server) Close() {
+	for _, f := range s.families {
+		f.close()
+	}
+}
+
+// Reload re-reads the configuration file (SIGHUP, config-reload). On error
+// the running configuration stays in force.
+func (s *Server) Reload(ctx context.Context) error {
+	nf, err := config.Load(s.path)
+	if err != nil {
+		return err
+	}
+	for _, f := range s.families {
+		sc := nf.Dhcp4
+		if f.fam == 6 {
+			sc = nf.Dhcp6
+		}
+		if sc == nil {
+			return fmt.Errorf("the Dhcp%d section is gone from %s", f.fam, s.path)
+		}
+		if err := f.reconfigure(ctx, sc); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	s.file = nf
+	s.mu.Unlock()
+	return nil
+}
+
+// reconfigure applies a new configuration for a family: subnets, DNS and
+// statistics; the lease store stays open when its settings are unchanged.
+func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
+	old := f.cfg.Load()
+	newDB := sc.LeaseDatabase
+	newDB.Family = sc.Family
+	if newDB.Type == "" {
+		newDB.Type = "memfile"
+	}
+	if newDB.DataDir == "" {
+		newDB.DataDir = sc.DataDirectory
+	}
+	oldDB := old.LeaseDatabase
+	oldDB.Family = old.Family
+	if oldDB.Type == "" {
+		oldDB.Type = "memfile"
+	}
+	if oldDB.DataDir == "" {
+		oldDB.DataDir = old.DataDirectory
+	}
+	if !sameDB(oldDB, newDB) {
+		st, err := store.Open(ctx, newDB, f.srv.log)
+		if err != nil {
+			return fmt.Errorf("failed to open the lease database: %w", err)
+		}
+		prev := f.own
+		f.own = st
+		f.registerLeaseCmds()
+		prev.Close()
+	}
+	if err := f.apply(ctx, sc); err != nil {
+		return err
+	}
+	f.stats.RemoveAll()
+	return initStats(ctx, f.fam, f.stats, sc.Subnets, f.own)
+}
+
+func sameDB(a, b store.Config) bool {
+	pa, pb := a.Persist == nil || *a.Persist, b.Persist == nil || *b.Persist
+	a.Persist, b.Persist = nil, nil
+	return a == b && pa == pb
+}
+
+// absPath resolves a path relative to the configuration file's folder.
+func absPath(base, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(base), p)
+}
+
+// Logger returns the logger configured by the file's "loggers" (or the
+// one given to New).
+func (s *Server) Logger() *slog.Logger { return s.log }
