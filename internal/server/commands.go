@@ -345,7 +345,6 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 	return nil
 }
 
-
 func buildReport() string {
 	return " \n        lessor build report\n     -=-=-=-=-=-=-=-=-=-=-\n \n Package:\n   Name:              lessor\n   Version:           " + Version + "\n   Compatible with:   Kea 2.2.0 lease_cmds\n   Backends:          memfile, postgresql, mysql\n"
 }

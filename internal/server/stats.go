@@ -164,4 +164,3 @@ func sortCounts(rows []store.StateCount) {
 		}
 	}
 }
-
