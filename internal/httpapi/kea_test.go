@@ -222,9 +222,9 @@ func agentCases() []httpCase {
 	return []httpCase{
 		{name: "list-commands", method: "POST", ctype: j, body: `{"command":"list-commands"}`},
 		{name: "list-commands dhcp4", method: "POST", ctype: j, body: `{"command":"list-commands","service":["dhcp4"]}`},
-		{name: "lease4-add", method: "POST", ctype: j, body: `{"command":"lease4-add","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10","hw-address":"1a:1b:1c:1d:1e:1f","hostname":"a.example.org"}}`},
-		{name: "lease4-get", method: "POST", ctype: j, body: `{"command":"lease4-get","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10"}}`, loose: true},
-		{name: "lease4-get-page", method: "POST", ctype: j, body: `{"command":"lease4-get-page","service":["dhcp4"],"arguments":{"from":"start","limit":10}}`, loose: true},
+		{name: "lease4-add", method: "POST", ctype: j, body: `{"command":"lease4-add","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10","hw-address":"1a:1b:1c:1d:1e:1f","hostname":"a.example.org","valid-lft":3600,"expire":2000000000}}`},
+		{name: "lease4-get", method: "POST", ctype: j, body: `{"command":"lease4-get","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10"}}`},
+		{name: "lease4-get-page", method: "POST", ctype: j, body: `{"command":"lease4-get-page","service":["dhcp4"],"arguments":{"from":"start","limit":10}}`},
 		{name: "lease4-del", method: "POST", ctype: j, body: `{"command":"lease4-del","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10"}}`},
 		{name: "lease4-get gone", method: "POST", ctype: j, body: `{"command":"lease4-get","service":["dhcp4"],"arguments":{"ip-address":"192.0.2.10"}}`},
 		{name: "bad arguments", method: "POST", ctype: j, body: `{"command":"lease4-get","service":["dhcp4"],"arguments":{"ip-address":"x"}}`},
