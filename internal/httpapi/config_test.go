@@ -111,10 +111,10 @@ func TestParseServerSocket(t *testing.T) {
 		t.Errorf("parsed %+v", cfg)
 	}
 	bad := map[string]string{
-		`{"socket-type":"unix"}`:                  "unsupported 'socket-type' 'unix' not 'http' or 'https'",
-		`{"socket-type":"https"}`:                 "no TLS setup for a HTTPS control socket",
-		`{"socket-type":"http","socket-port":-1}`: "out of range value (-1) specified for parameter 'socket-port'",
-		`{"socket-type":"http","socket-name":"x"}`: `got unexpected keyword "socket-name" in control-socket map.`,
+		`{"socket-type":"unix"}`:                                "unsupported 'socket-type' 'unix' not 'http' or 'https'",
+		`{"socket-type":"https"}`:                               "no TLS setup for a HTTPS control socket",
+		`{"socket-type":"http","socket-port":-1}`:               "out of range value (-1) specified for parameter 'socket-port'",
+		`{"socket-type":"http","socket-name":"x"}`:              `got unexpected keyword "socket-name" in control-socket map.`,
 		`{"socket-type":"http","http-headers":[{"value":"x"}]}`: "missing parameter 'name'",
 	}
 	for conf, want := range bad {
