@@ -28,3 +28,32 @@ func ReadVersion(ctx context.Context, db *sql.DB) (major, minor int, err error) 
 	err = db.QueryRowContext(ctx, "SELECT version, minor FROM schema_version").Scan(&major, &mi)
 	return major, int(mi.Int64), err
 }
+
+// Init creates the schema in an empty database: it refuses a database that
+// already has a schema_version table, then runs the statements one by one.
+// PostgreSQL runs them in one transaction; MySQL commits each DDL
+// statement on its own, so a failure there may leave part of the schema.
+func Init(ctx context.Context, db *sql.DB, stmts []string, transactional bool) error {
+	if major, minor, err := ReadVersion(ctx, db); err == nil {
+		return fmt.Errorf("the database is already initialized (schema version %d.%d)", major, minor)
+	}
+	if !transactional {
+		for _, q := range stmts {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("creating the schema: %w (statement: %.60s...)", err, q)
+			}
+		}
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("creating the schema: %w (statement: %.60s...)", err, q)
+		}
+	}
+	return tx.Commit()
+}
