@@ -182,14 +182,6 @@ func expire(cltt int64, valid uint32) (int64, error) {
 	return e, nil
 }
 
-// nullable is NULL for nil, else the bytes (an empty non-nil slice is ”).
-func nullable(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return b
-}
-
 // Args4 returns the lease4 columns as Kea 2.2 writes them.
 func Args4(l *lease.Lease4) ([]any, error) {
 	if err := sqlstore.Check4(l, MaxClientIDLen); err != nil {

@@ -2,8 +2,8 @@
 // on the schema that Kea 2.2's kea-admin creates (version 13.0) or that
 // `lessor-admin db-init pgsql` creates. Kea 2.2 and lessor can share one
 // database: rows are written as Kea 2.2 writes them, column by column
-// (an absent client-id or user context is '', a lease6 without hardware
-// address has hwaddr '' and hwtype/hwaddr_source 0, expire is cltt +
+// (an absent client-id or user context is an empty string, a lease6 without
+// hardware address has an empty hwaddr and hwtype/hwaddr_source 0, expire is cltt +
 // valid-lft or cltt alone for an infinite lifetime), and rows Kea wrote
 // are read back as Kea reads them, with NULLs tolerated.
 //
