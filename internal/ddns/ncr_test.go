@@ -316,3 +316,8 @@ func FuzzNormalizeFQDN(f *testing.F) {
 		}
 	})
 }
+
+func testLease4() *lease.Lease4 {
+	return &lease.Lease4{Addr: netip.MustParseAddr("192.0.2.10"), HWAddr: []byte{1, 2, 3, 4, 5, 6}, HWType: 1,
+		Hostname: "myhost.example.com", FqdnFwd: true, FqdnRev: true, ValidLft: 3600, CLTT: 1700000000}
+}

@@ -51,6 +51,9 @@ type Stats struct {
 	Reachable  bool   // no failure since the last delivery
 }
 
+// sendBatch is the most requests written in one round of the loop.
+const sendBatch = 64
+
 type inflight struct {
 	ncr  *NCR
 	sent time.Time
@@ -368,28 +371,46 @@ func (s *Sender) run(ctx context.Context, errs <-chan error) {
 			}
 			s.notifyLocked()
 		}
-		// Send while allowed: freely when reachable; one probe at a time
-		// when recovering from a failure.
+		// Take what may be sent now: up to a batch when reachable; one
+		// probe at a time when recovering from a failure. The requests
+		// move to the in-flight list before they are written, so that a
+		// failure puts them back in order.
+		var batch []*NCR
+		if backoff == 0 {
+			batch = append(batch, s.queue[:min(len(s.queue), sendBatch)]...)
+		} else if len(s.queue) > 0 && !now.Before(retryAt) && len(s.inflight) == 0 {
+			batch = append(batch, s.queue[0])
+		}
+		s.queue = s.queue[len(batch):]
+		for _, n := range batch {
+			s.inflight = append(s.inflight, inflight{n, now})
+		}
+		s.mu.Unlock()
+
+		// Write without the lock: Queue never waits on the network.
 		var failure error
-		for len(s.queue) > 0 && (backoff == 0 || (!now.Before(retryAt) && len(s.inflight) == 0)) {
-			n := s.queue[0]
+		written := 0
+		for _, n := range batch {
 			if _, err := s.conn.Write(n.Wire()); err != nil {
 				failure = err
 				break
 			}
-			s.queue = s.queue[1:]
-			s.stats.Sent++
+			written++
+		}
+
+		s.mu.Lock()
+		s.stats.Sent += uint64(written)
+		for _, n := range batch[:written] {
 			if s.resend[n] {
 				s.stats.Resent++
-			}
-			s.inflight = append(s.inflight, inflight{n, now})
-			if backoff > 0 {
-				break
 			}
 		}
 		// Work out when to look again.
 		var next time.Time
-		if len(s.inflight) > 0 {
+		if len(s.queue) > 0 && backoff == 0 {
+			next = now // more to send
+		}
+		if len(s.inflight) > 0 && (next.IsZero() || s.inflight[0].sent.Add(s.opts.ConfirmDelay).Before(next)) {
 			next = s.inflight[0].sent.Add(s.opts.ConfirmDelay)
 		}
 		if backoff > 0 && len(s.queue) > 0 && len(s.inflight) == 0 && (next.IsZero() || retryAt.Before(next)) {
