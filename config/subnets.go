@@ -1,0 +1,413 @@
+package config
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/lessor-dhcp/lessor/internal/kjson"
+)
+
+// maxSubnetID is the largest subnet id Kea accepts.
+const maxSubnetID = 4294967294
+
+// buildSubnets reads shared-networks then subnet4/subnet6, in Kea's order;
+// subnets without an id (or with id 0) get the next number of a counter
+// that starts at 1, as Kea 2.2 numbers them (an id given explicitly may
+// then clash, which is an error).
+func (s *Server) buildSubnets(sec *kjson.Element) error {
+	listKey := "subnet4"
+	if s.Family == 6 {
+		listKey = "subnet6"
+	}
+	nextID := uint32(1)
+	seenPrefix := map[string]bool{}
+	add := func(raw *kjson.Element, sn *SharedNetwork) error {
+		params := scalars(raw)
+		if sn != nil {
+			for _, k := range inheritToSubnet[s.Family] {
+				if raw.Get(k) == nil && sn.Raw.Get(k) != nil {
+					params[k] = sn.Raw.Get(k)
+				}
+			}
+		}
+		sub, err := s.parseSubnet(raw, params, &nextID)
+		if err != nil {
+			return err
+		}
+		if s.byID[sub.ID] != nil {
+			return cfgErr("ID of the new IPv"+strconv.Itoa(s.Family)+" subnet '"+strconv.FormatUint(uint64(sub.ID), 10)+"' is already in use", raw)
+		}
+		if seenPrefix[sub.Prefix.String()] {
+			return cfgErr("subnet with the prefix of '"+sub.Prefix.String()+"' already exists", raw)
+		}
+		seenPrefix[sub.Prefix.String()] = true
+		s.byID[sub.ID] = sub
+		if sn != nil {
+			sub.SharedNetwork = sn.Name
+			sn.Subnets = append(sn.Subnets, sub)
+		}
+		s.Subnets = append(s.Subnets, sub)
+		return nil
+	}
+	if nets := sec.Get("shared-networks"); nets != nil {
+		names := map[string]bool{}
+		for _, n := range nets.L {
+			name := n.Get("name")
+			if name == nil {
+				return cfgErr("missing parameter 'name'", n)
+			}
+			if names[name.S] {
+				return &Error{Msg: "duplicate network '" + name.S + "' found in the configuration"}
+			}
+			names[name.S] = true
+			sn := &SharedNetwork{Name: name.S, Params: scalars(n), Raw: n}
+			s.SharedNetworks = append(s.SharedNetworks, sn)
+			if l := n.Get(listKey); l != nil {
+				for _, raw := range l.L {
+					if err := add(raw, sn); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	if l := sec.Get(listKey); l != nil {
+		for _, raw := range l.L {
+			if err := add(raw, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseAddr parses an address as Kea (inet_pton) does: no zones.
+func parseAddr(s string) (netip.Addr, bool) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a, true
+}
+
+// parseSubnet reads one subnet map, with Kea's checks in Kea's order:
+// pools, prefix, id, lifetimes, then pools against the subnet.
+func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Element, nextID *uint32) (*Subnet, error) {
+	sub := &Subnet{Raw: raw, Params: params, UserContext: raw.Get("user-context")}
+	type rawPool struct {
+		p   Pool
+		elt *kjson.Element
+	}
+	var pools []rawPool
+	if pl := raw.Get("pools"); pl != nil {
+		for _, pe := range pl.L {
+			p, err := s.parsePool(pe)
+			if err != nil {
+				return nil, err
+			}
+			pools = append(pools, rawPool{p, pe})
+		}
+	}
+	if pd := raw.Get("pd-pools"); pd != nil {
+		for _, pe := range pd.L {
+			p, err := parsePDPool(pe)
+			if err != nil {
+				return nil, err
+			}
+			sub.PDPools = append(sub.PDPools, p)
+		}
+	}
+	failed := func(err error) error {
+		return &Error{Msg: "subnet configuration failed: " + err.Error()}
+	}
+	se := raw.Get("subnet")
+	if se == nil {
+		return nil, failed(cfgErr("mandatory 'subnet' parameter is missing for a subnet being configured", raw))
+	}
+	txt := strings.NewReplacer(" ", "", "\t", "").Replace(se.S)
+	slash := strings.IndexByte(txt, '/')
+	if slash < 0 {
+		return nil, failed(cfgErr("Invalid subnet syntax (prefix/len expected):"+txt, se))
+	}
+	addr, ok := parseAddr(txt[:slash])
+	if !ok {
+		return nil, failed(&Error{Msg: "Failed to convert string to address '" + txt[:slash] + "': Invalid argument"})
+	}
+	lenTxt := txt[slash+1:]
+	plen, err := parseCUnsigned(lenTxt)
+	if err != nil {
+		return nil, failed(cfgErr("prefix length: '"+lenTxt+"' is not an integer", se))
+	}
+	if (addr.Is4() && plen > 32) || (addr.Is6() && plen > 128) {
+		return nil, failed(cfgErr("Invalid prefix length specified for subnet: "+strconv.FormatUint(uint64(plen), 10), se))
+	}
+	var id int64
+	if ie := raw.Get("id"); ie != nil {
+		id = ie.I
+	}
+	if id < 0 || id > maxSubnetID {
+		return nil, failed(&Error{Msg: "The 'id' value (" + strconv.FormatInt(id, 10) + ") is not within expected range: (0 - 4294967294)"})
+	}
+	if s.Family == 4 && !addr.Is4() {
+		return nil, failed(&Error{Msg: "Non IPv4 prefix " + addr.String() + " specified in subnet4"})
+	}
+	if s.Family == 6 && !addr.Is6() {
+		return nil, failed(&Error{Msg: "Non IPv6 prefix " + addr.String() + " specified in subnet6"})
+	}
+	sub.Prefix = netip.PrefixFrom(addr, int(plen))
+	if _, err := tripletOf(params, "valid-lifetime"); err != nil {
+		return nil, failed(err)
+	}
+	if s.Family == 6 {
+		if _, err := tripletOf(params, "preferred-lifetime"); err != nil {
+			return nil, failed(err)
+		}
+	}
+	if id == 0 {
+		id = int64(*nextID)
+		*nextID++
+		if *nextID > maxSubnetID {
+			*nextID = 1
+		}
+	}
+	sub.ID = uint32(id)
+	typ := "V4"
+	if s.Family == 6 {
+		typ = "IA_NA"
+	}
+	masked := sub.Prefix.Masked()
+	for _, rp := range pools {
+		p := rp.p
+		rangeText := p.First.String() + "-" + p.Last.String()
+		if !masked.Contains(p.First) || !masked.Contains(p.Last) {
+			return nil, failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
+				" does not match the prefix of a subnet: "+sub.Prefix.String()+" to which it is being added", raw))
+		}
+		for _, q := range sub.Pools {
+			if p.First.Compare(q.Last) <= 0 && q.First.Compare(p.Last) <= 0 {
+				return nil, failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
+					" overlaps with an existing pool in the subnet: "+sub.Prefix.String()+" to which it is being added", raw))
+			}
+		}
+		sub.Pools = append(sub.Pools, p)
+	}
+	for i, p := range sub.PDPools {
+		for _, q := range sub.PDPools[:i] {
+			if p.Prefix.Overlaps(q.Prefix) {
+				first := p.Prefix.Masked().Addr()
+				return nil, failed(cfgErr("a pool of type IA_PD, with the following address range: "+first.String()+"-"+lastAddr(p.Prefix).String()+
+					" overlaps with an existing pool in the subnet: "+sub.Prefix.String()+" to which it is being added", raw))
+			}
+		}
+	}
+	return sub, nil
+}
+
+// parseCUnsigned converts as the C++ conversion to unsigned int Kea uses
+// does: digits with an optional sign, a minus wrapping around.
+func parseCUnsigned(s string) (uint32, error) {
+	neg := false
+	t := s
+	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "+") {
+		neg = t[0] == '-'
+		t = t[1:]
+	}
+	v, err := strconv.ParseUint(t, 10, 32)
+	if err != nil || t == "" {
+		return 0, &Error{Msg: "not an integer"}
+	}
+	if neg {
+		return uint32(-int64(v)), nil
+	}
+	return uint32(v), nil
+}
+
+// lastAddr is the last address of a prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().AsSlice()
+	bits := p.Bits()
+	for i := range a {
+		for b := 0; b < 8; b++ {
+			if i*8+b >= bits {
+				a[i] |= 0x80 >> b
+			}
+		}
+	}
+	out, _ := netip.AddrFromSlice(a)
+	return out
+}
+
+// parsePool reads a "pool" entry: "first - last" or "prefix/len".
+func (s *Server) parsePool(pe *kjson.Element) (Pool, error) {
+	tp := pe.Get("pool")
+	if tp == nil {
+		return Pool{}, &Error{Msg: "Mandatory 'pool' entry missing in definition: (" + pe.Pos.String() + ")"}
+	}
+	txt := strings.NewReplacer(" ", "", "\t", "").Replace(tp.S)
+	parseFail := func() error { return cfgErr("Failed to parse pool definition: "+txt, tp) }
+	createFail := func() error { return cfgErr("Failed to create pool defined by: "+txt, tp) }
+	want4 := s.Family == 4
+	if slash := strings.IndexByte(txt, '/'); slash >= 0 {
+		addr, ok := parseAddr(txt[:slash])
+		if !ok {
+			return Pool{}, parseFail()
+		}
+		n, err := strconv.ParseInt(strings.TrimPrefix(txt[slash+1:], "+"), 10, 32)
+		if err != nil || n < 0 || n > 255 {
+			return Pool{}, parseFail()
+		}
+		if addr.Is4() != want4 || n == 0 || (want4 && n > 32) || (!want4 && n > 128) {
+			return Pool{}, createFail()
+		}
+		p := netip.PrefixFrom(addr, int(n))
+		return Pool{First: p.Masked().Addr(), Last: lastAddr(p)}, nil
+	}
+	if dash := strings.IndexByte(txt, '-'); dash >= 0 {
+		first, ok1 := parseAddr(txt[:dash])
+		last, ok2 := parseAddr(txt[dash+1:])
+		if !ok1 || !ok2 {
+			return Pool{}, parseFail()
+		}
+		if first.Is4() != want4 || last.Is4() != want4 || last.Less(first) {
+			return Pool{}, createFail()
+		}
+		return Pool{First: first, Last: last}, nil
+	}
+	return Pool{}, cfgErr("invalid pool definition: "+tp.S+
+		". There are two acceptable formats <min address-max address> or <prefix/len>", tp)
+}
+
+// parsePDPool reads a "pd-pools" entry.
+func parsePDPool(pe *kjson.Element) (PDPool, error) {
+	fail := func(msg string) error { return cfgErr(msg, pe) }
+	u8 := func(k string) (int, error) {
+		v := pe.Get(k)
+		if v == nil {
+			return 0, nil
+		}
+		if v.I < 0 || v.I > 255 {
+			return 0, &Error{Msg: "The '" + k + "' value (" + strconv.FormatInt(v.I, 10) + ") is not within expected range: (0 - 255)"}
+		}
+		return int(v.I), nil
+	}
+	plen, err := u8("prefix-len")
+	if err != nil {
+		return PDPool{}, err
+	}
+	dlen, err := u8("delegated-len")
+	if err != nil {
+		return PDPool{}, err
+	}
+	xlen, err := u8("excluded-prefix-len")
+	if err != nil {
+		return PDPool{}, err
+	}
+	var ps string
+	if v := pe.Get("prefix"); v != nil {
+		ps = v.S
+	}
+	addr, ok := parseAddr(ps)
+	if !ok {
+		return PDPool{}, fail("Failed to convert string to address '" + ps + "': Invalid argument")
+	}
+	if !addr.Is6() {
+		return PDPool{}, fail("Invalid Pool6 address boundaries: not IPv6")
+	}
+	if plen == 0 || plen > 128 {
+		return PDPool{}, fail("Invalid prefix length: " + strconv.Itoa(plen))
+	}
+	if plen > dlen {
+		return PDPool{}, fail("Delegated length (" + strconv.Itoa(dlen) + ") must be longer than or equal to prefix length (" + strconv.Itoa(plen) + ")")
+	}
+	out := PDPool{Prefix: netip.PrefixFrom(addr, plen), DelegatedLen: dlen}
+	xs := "::"
+	if v := pe.Get("excluded-prefix"); v != nil {
+		xs = v.S
+	}
+	xaddr, ok := parseAddr(xs)
+	if !ok {
+		return PDPool{}, fail("Failed to convert string to address '" + xs + "': Invalid argument")
+	}
+	if !xaddr.Is6() {
+		return PDPool{}, fail("excluded prefix must be an IPv6 prefix")
+	}
+	zero := xaddr == netip.IPv6Unspecified()
+	if (zero && xlen != 0) || (!zero && xlen == 0) {
+		return PDPool{}, fail("invalid excluded prefix " + xaddr.String() + "/" + strconv.Itoa(xlen))
+	}
+	if !zero {
+		if xlen > 128 {
+			return PDPool{}, fail("excluded prefix length " + strconv.Itoa(xlen) + " must not be greater than 128")
+		}
+		if xlen <= dlen {
+			return PDPool{}, fail("excluded prefix length " + strconv.Itoa(xlen) + " must be lower than the delegated prefix length " + strconv.Itoa(dlen))
+		}
+		out.ExcludedPrefix = netip.PrefixFrom(xaddr, xlen)
+		out.hasExcludedPref = true
+	}
+	return out, nil
+}
+
+// SubnetByID returns the subnet with this id, or nil.
+func (s *Server) SubnetByID(id uint32) *Subnet { return s.byID[id] }
+
+// SelectSubnet returns the subnet whose prefix holds addr, as Kea selects
+// a subnet for a lease given without subnet-id: subnets are tried in
+// ascending id order (the order of Kea's subnet container), the first
+// match wins. Nil if none.
+func (s *Server) SelectSubnet(addr netip.Addr) *Subnet {
+	var best *Subnet
+	for _, sub := range s.Subnets {
+		if sub.Prefix.Masked().Contains(addr) {
+			if best == nil || sub.ID < best.ID {
+				best = sub
+			}
+		}
+	}
+	return best
+}
+
+// Param resolves a parameter such as "ddns-send-updates" with Kea's
+// inheritance: subnet, then shared network, then global (globals include
+// Kea's defaults). Nil if unset everywhere. sub may be nil (global only).
+func (s *Server) Param(sub *Subnet, name string) *kjson.Element {
+	if sub != nil {
+		if v := sub.Params[name]; v != nil {
+			return v
+		}
+		if sn := s.network(sub.SharedNetwork); sn != nil {
+			if v := sn.Params[name]; v != nil {
+				return v
+			}
+		}
+	}
+	return s.Params[name]
+}
+
+// InPool reports whether addr lies in one of the subnet's address pools,
+// or in one of its prefix delegation pools.
+func (sub *Subnet) InPool(addr netip.Addr) bool {
+	for _, p := range sub.Pools {
+		if p.First.Compare(addr) <= 0 && addr.Compare(p.Last) <= 0 {
+			return true
+		}
+	}
+	for _, p := range sub.PDPools {
+		if p.Prefix.Masked().Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// InPDPool reports whether the delegated prefix lies in one of the
+// subnet's prefix delegation pools.
+func (sub *Subnet) InPDPool(prefix netip.Prefix) bool {
+	for _, p := range sub.PDPools {
+		if p.Prefix.Masked().Contains(prefix.Addr()) {
+			return true
+		}
+	}
+	return false
+}
