@@ -18,3 +18,10 @@ func TestContract6(t *testing.T) {
 		return sqltest.Open(t, sqltest.NewDatabase(t, "postgresql", 6, sqltest.Lessor)).V6()
 	})
 }
+
+// TestKeaInterop runs Kea 2.2 with its own PostgreSQL backend on the same
+// database as lessor and compares rows, statistics and answers.
+func TestKeaInterop(t *testing.T) {
+	t.Run("v4", func(t *testing.T) { sqltest.Interop4(t, "postgresql") })
+	t.Run("v6", func(t *testing.T) { sqltest.Interop6(t, "postgresql") })
+}
