@@ -18,9 +18,12 @@ func TestContract6(t *testing.T) {
 		return sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 6, sqltest.Lessor)).V6()
 	})
 }
+
 // TestKeaInterop runs Kea 2.2 with its own MySQL backend on the same
 // database as lessor and compares rows, statistics and answers.
 func TestKeaInterop(t *testing.T) {
 	t.Run("v4", func(t *testing.T) { sqltest.Interop4(t, "mysql") })
 	t.Run("v6", func(t *testing.T) { sqltest.Interop6(t, "mysql") })
 }
+
+func TestSchema(t *testing.T) { sqltest.SchemaChecks(t, "mysql", 14, 0) }

@@ -25,3 +25,5 @@ func TestKeaInterop(t *testing.T) {
 	t.Run("v4", func(t *testing.T) { sqltest.Interop4(t, "postgresql") })
 	t.Run("v6", func(t *testing.T) { sqltest.Interop6(t, "postgresql") })
 }
+
+func TestSchema(t *testing.T) { sqltest.SchemaChecks(t, "postgresql", 13, 0) }
