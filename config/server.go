@@ -367,17 +367,11 @@ func triplet(scope *kjson.Element, name string, fallback map[string]*kjson.Eleme
 	return Triplet{Default: value, Min: minV, Max: maxV, Set: true, MinSet: hasMin, MaxSet: hasMax}, nil
 }
 
-// resolveTriplet returns the subnet's lifetime (which includes what
-// Kea copies from its shared network), else its shared network's, else
-// the global one.
+// resolveTriplet returns the subnet's lifetime: its own, or what Kea
+// derived into it from its shared network or the global scope.
 func (s *Server) resolveTriplet(sub *Subnet, name string) Triplet {
 	if t, _ := tripletOf(sub.Params, name); !t.Unspecified() {
 		return t
-	}
-	if sn := s.network(sub.SharedNetwork); sn != nil {
-		if t, _ := tripletOf(sn.Params, name); !t.Unspecified() {
-			return t
-		}
 	}
 	if name == "preferred-lifetime" {
 		return s.PreferredLifetime
@@ -386,7 +380,11 @@ func (s *Server) resolveTriplet(sub *Subnet, name string) Triplet {
 }
 
 func tripletOf(params map[string]*kjson.Element, name string) (Triplet, error) {
-	m := &kjson.Element{Kind: kjson.Map, M: map[string]*kjson.Element{}}
+	return tripletAt(params, name, kjson.Pos{})
+}
+
+func tripletAt(params map[string]*kjson.Element, name string, pos kjson.Pos) (Triplet, error) {
+	m := &kjson.Element{Kind: kjson.Map, Pos: pos, M: map[string]*kjson.Element{}}
 	for _, k := range []string{name, "min-" + name, "max-" + name} {
 		if v := params[k]; v != nil {
 			m.M[k] = v

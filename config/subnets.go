@@ -22,14 +22,22 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 	}
 	nextID := uint32(1)
 	seenPrefix := map[string]bool{}
+	// Kea derives some parameters (lifetimes, timers, ...) from the
+	// global scope (defaults included) into shared networks and subnets,
+	// and from shared networks into their subnets, before parsing them.
+	derive := func(from, to map[string]*kjson.Element, raw *kjson.Element) {
+		for _, k := range inheritToSubnet[s.Family] {
+			if raw.Get(k) == nil && from[k] != nil {
+				to[k] = from[k]
+			}
+		}
+	}
 	add := func(raw *kjson.Element, sn *SharedNetwork) error {
 		params := scalars(raw)
 		if sn != nil {
-			for _, k := range inheritToSubnet[s.Family] {
-				if raw.Get(k) == nil && sn.Raw.Get(k) != nil {
-					params[k] = sn.Raw.Get(k)
-				}
-			}
+			derive(sn.Params, params, raw)
+		} else {
+			derive(s.Params, params, raw)
 		}
 		sub, err := s.parseSubnet(raw, params, &nextID)
 		if err != nil {
@@ -62,6 +70,15 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 			}
 			names[name.S] = true
 			sn := &SharedNetwork{Name: name.S, Params: scalars(n), Raw: n}
+			derive(s.Params, sn.Params, n)
+			if _, err := tripletAt(sn.Params, "valid-lifetime", n.Pos); err != nil {
+				return err
+			}
+			if s.Family == 6 {
+				if _, err := tripletAt(sn.Params, "preferred-lifetime", n.Pos); err != nil {
+					return err
+				}
+			}
 			s.SharedNetworks = append(s.SharedNetworks, sn)
 			if l := n.Get(listKey); l != nil {
 				for _, raw := range l.L {
@@ -156,11 +173,11 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 		return nil, failed(&Error{Msg: "Non IPv6 prefix " + addr.String() + " specified in subnet6"})
 	}
 	sub.Prefix = netip.PrefixFrom(addr, int(plen))
-	if _, err := tripletOf(params, "valid-lifetime"); err != nil {
+	if _, err := tripletAt(params, "valid-lifetime", raw.Pos); err != nil {
 		return nil, failed(err)
 	}
 	if s.Family == 6 {
-		if _, err := tripletOf(params, "preferred-lifetime"); err != nil {
+		if _, err := tripletAt(params, "preferred-lifetime", raw.Pos); err != nil {
 			return nil, failed(err)
 		}
 	}
