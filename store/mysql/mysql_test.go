@@ -1,6 +1,11 @@
 package mysql_test
 
 import (
+	"context"
+	"net/netip"
+	"strings"
+
+	"github.com/lessor-dhcp/lessor/lease"
 	"testing"
 
 	"github.com/lessor-dhcp/lessor/store"
@@ -27,3 +32,42 @@ func TestKeaInterop(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) { sqltest.SchemaChecks(t, "mysql", 14, 0) }
+
+// TestExpireRange: a TIMESTAMP ends in 2038; a lease expiring later is
+// refused with a clear error and nothing is written.
+func TestExpireRange(t *testing.T) {
+	ctx := context.Background()
+	cfg := sqltest.NewDatabase(t, "mysql", 0, sqltest.Lessor)
+	st := sqltest.Open(t, cfg)
+	s4, s6 := st.V4(), st.V6()
+	l := sqltest.Lease4("192.0.2.1", 1)
+	l.CLTT, l.ValidLft = 2147483647-100, 100
+	if err := s4.AddLease4(ctx, l); err != nil {
+		t.Fatalf("last second of 2038: %v", err)
+	}
+	late := l.Clone()
+	late.ValidLft = 101
+	err := s4.UpdateLease4(ctx, late)
+	if err == nil || !strings.Contains(err.Error(), "TIMESTAMP") {
+		t.Errorf("update past 2038: %v", err)
+	}
+	if got, _ := s4.GetLease4(ctx, l.Addr); got == nil || got.ValidLft != 100 {
+		t.Errorf("refused update changed the lease: %+v", got)
+	}
+	late.Addr = netip.MustParseAddr("192.0.2.2")
+	if err := s4.AddLease4(ctx, late); err == nil {
+		t.Error("add past 2038 accepted")
+	}
+	l6 := sqltest.Lease6("2001:db8::1", 1)
+	l6.CLTT = 2147483647
+	if err := s6.AddLease6(ctx, l6); err == nil || !strings.Contains(err.Error(), "2038") {
+		t.Errorf("lease6 add past 2038: %v", err)
+	}
+	l6.ValidLft = lease.InfiniteLifetime // expire = cltt: fits
+	if err := s6.AddLease6(ctx, l6); err != nil {
+		t.Errorf("infinite lease with cltt at the end of 2038: %v", err)
+	}
+	if rows := sqltest.Query(t, cfg, "SELECT COUNT(*) FROM lease4"); rows[0][0] != "1" {
+		t.Errorf("lease4 rows: %v", rows)
+	}
+}
