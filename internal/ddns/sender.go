@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/lessor-dhcp/lessor/lease"
 )
 
 // Errors from Queue. Their texts are Kea's where Kea has one.
@@ -34,6 +36,11 @@ type SenderOptions struct {
 	// RetryMin and RetryMax bound the back-off between attempts while
 	// kea-dhcp-ddns is unreachable (defaults 250ms and 10s).
 	RetryMin, RetryMax time.Duration
+	// MaxRate caps the datagrams sent per second (default 2000), with
+	// bursts of up to 64: UDP has no flow control, and a burst larger
+	// than kea-dhcp-ddns's socket buffer is lost without a trace.
+	// Negative means no cap.
+	MaxRate int
 }
 
 // Stats are a sender's counters since it was created.
@@ -114,6 +121,9 @@ func NewSender(cfg Config, log *slog.Logger, opts SenderOptions) (*Sender, error
 	if opts.RetryMax < opts.RetryMin {
 		opts.RetryMax = max(10*time.Second, opts.RetryMin)
 	}
+	if opts.MaxRate == 0 {
+		opts.MaxRate = 2000
+	}
 	s := &Sender{
 		cfg:     cfg,
 		log:     log,
@@ -132,11 +142,14 @@ func NewSender(cfg Config, log *slog.Logger, opts SenderOptions) (*Sender, error
 // Config returns the configuration the sender was made with.
 func (s *Sender) Config() Config { return s.cfg }
 
+// A nil *Sender stands for "no dhcp-ddns configuration": Enabled is false
+// and Queue, QueueLease4 and QueueLease6 return ErrDisabled.
+
 // Enabled reports whether DNS updates are on: enable-updates is true and
 // updates are not suspended by a full queue. This is Kea's ddnsEnabled,
 // which decides the "DDNS updating is not enabled" answers.
 func (s *Sender) Enabled() bool {
-	if !s.cfg.EnableUpdates {
+	if s == nil || !s.cfg.EnableUpdates {
 		return false
 	}
 	s.mu.Lock()
@@ -153,7 +166,11 @@ func (s *Sender) Start(ctx context.Context) error {
 		return nil
 	}
 	s.mu.Lock()
-	if s.started || s.stopped {
+	if s.stopped {
+		s.mu.Unlock()
+		return ErrStopped
+	}
+	if s.started {
 		s.mu.Unlock()
 		return errors.New("NameChangeSender is already sending")
 	}
@@ -169,13 +186,21 @@ func (s *Sender) Start(ctx context.Context) error {
 	conn, err := net.DialUDP(network, laddr, raddr)
 	if err != nil {
 		s.mu.Lock()
-		s.stopped = true
+		s.started = false
 		s.mu.Unlock()
-		close(s.done)
 		return fmt.Errorf("Open failed: %w", err)
 	}
 	s.conn = conn
-	ctx, s.cancel = context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	if s.stopped { // Stop came while the socket was opening
+		s.mu.Unlock()
+		cancel()
+		conn.Close()
+		return ErrStopped
+	}
+	s.cancel = cancel
+	s.mu.Unlock()
 	errs := make(chan error, 1)
 	go s.readErrors(errs)
 	go s.run(ctx, errs)
@@ -183,25 +208,19 @@ func (s *Sender) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop stops delivery and closes the socket. Requests not yet delivered
-// stay in the sender (see Adopt); Queue fails from now on.
+// Stop stops delivery and closes the socket; it returns when the sender's
+// goroutines have ended. Requests not yet delivered stay in the sender
+// (see Adopt); Queue fails from now on. Stop may be called more than once.
 func (s *Sender) Stop() {
 	s.mu.Lock()
-	if s.stopped {
-		s.mu.Unlock()
-		return
-	}
 	s.stopped = true
-	started := s.started
+	cancel := s.cancel
 	s.notifyLocked()
 	s.mu.Unlock()
-	if !started {
-		close(s.done)
-		return
+	if cancel != nil {
+		cancel()
+		<-s.done
 	}
-	s.cancel()
-	<-s.done
-	s.log.Info("DHCP-DDNS sender stopped", "pending", s.Stats().QueueSize)
 }
 
 // Adopt moves the undelivered requests of a stopped sender to the front
@@ -241,6 +260,9 @@ func (s *Sender) Adopt(old *Sender) error {
 // Kea's text "send queue has reached maximum capacity: N"), and the
 // request is then dropped.
 func (s *Sender) Queue(n *NCR) error {
+	if s == nil {
+		return ErrDisabled
+	}
 	if n == nil {
 		return errors.New("request to send is empty")
 	}
@@ -338,12 +360,22 @@ func (s *Sender) readErrors(errs chan<- error) {
 // run is the delivery loop.
 func (s *Sender) run(ctx context.Context, errs <-chan error) {
 	defer close(s.done)
-	defer s.conn.Close()
+	defer func() {
+		s.conn.Close()
+		s.mu.Lock()
+		s.stopped = true
+		pending := s.pendingLocked()
+		s.notifyLocked()
+		s.mu.Unlock()
+		s.log.Info("DHCP-DDNS sender stopped", "pending", pending)
+	}()
 	var (
 		backoff    time.Duration // zero while kea-dhcp-ddns is reachable
 		retryAt    time.Time
 		timer      = time.NewTimer(time.Hour)
 		outageSeen bool
+		tokens     = float64(sendBatch) // rate limit: datagrams that may go now
+		lastFill   = time.Now()
 	)
 	defer timer.Stop()
 	for {
@@ -375,13 +407,20 @@ func (s *Sender) run(ctx context.Context, errs <-chan error) {
 		// probe at a time when recovering from a failure. The requests
 		// move to the in-flight list before they are written, so that a
 		// failure puts them back in order.
+		if s.opts.MaxRate > 0 {
+			tokens = min(tokens+now.Sub(lastFill).Seconds()*float64(s.opts.MaxRate), sendBatch)
+		} else {
+			tokens = sendBatch
+		}
+		lastFill = now
 		var batch []*NCR
 		if backoff == 0 {
-			batch = append(batch, s.queue[:min(len(s.queue), sendBatch)]...)
+			batch = append(batch, s.queue[:min(len(s.queue), int(tokens))]...)
 		} else if len(s.queue) > 0 && !now.Before(retryAt) && len(s.inflight) == 0 {
 			batch = append(batch, s.queue[0])
 		}
 		s.queue = s.queue[len(batch):]
+		tokens -= float64(len(batch))
 		for _, n := range batch {
 			s.inflight = append(s.inflight, inflight{n, now})
 		}
@@ -408,7 +447,10 @@ func (s *Sender) run(ctx context.Context, errs <-chan error) {
 		// Work out when to look again.
 		var next time.Time
 		if len(s.queue) > 0 && backoff == 0 {
-			next = now // more to send
+			next = now // more to send, when the rate allows
+			if tokens < 1 && s.opts.MaxRate > 0 {
+				next = now.Add(time.Duration((1 - tokens) / float64(s.opts.MaxRate) * float64(time.Second)))
+			}
 		}
 		if len(s.inflight) > 0 && (next.IsZero() || s.inflight[0].sent.Add(s.opts.ConfirmDelay).Before(next)) {
 			next = s.inflight[0].sent.Add(s.opts.ConfirmDelay)
@@ -437,9 +479,12 @@ func (s *Sender) run(ctx context.Context, errs <-chan error) {
 		// A failure: every unconfirmed request goes back to the queue.
 		s.mu.Lock()
 		requeue := make([]*NCR, 0, len(s.inflight)+len(s.queue))
-		for _, f := range s.inflight {
+		unwritten := len(batch) - written // at the tail of the in-flight list
+		for i, f := range s.inflight {
 			requeue = append(requeue, f.ncr)
-			s.resend[f.ncr] = true
+			if i < len(s.inflight)-unwritten {
+				s.resend[f.ncr] = true
+			}
 		}
 		s.queue = append(requeue, s.queue...)
 		s.inflight = s.inflight[:0]
@@ -465,4 +510,48 @@ func (s *Sender) run(ctx context.Context, errs <-chan error) {
 
 func (s *Sender) serverText() string {
 	return netip.AddrPortFrom(s.cfg.ServerIP, uint16(s.cfg.ServerPort)).String()
+}
+
+// QueueLease4 does what Kea's queueNCR does for an IPv4 lease, for the
+// lease commands (lease4-resend-ddns with ChangeAdd, lease4-del with
+// update-ddns with ChangeRemove): when updates are enabled and the lease
+// has a hostname and an fqdn flag, it builds the request and queues it.
+// It never blocks. A lease needing no update gives ErrNotNeeded (logged
+// at debug level); a failure to build or queue is logged at error level,
+// as Kea logs it, and returned. None of these change a command's answer
+// in Kea.
+func (s *Sender) QueueLease4(l *lease.Lease4, change ChangeType, p Params) error {
+	if !s.Enabled() {
+		return ErrDisabled
+	}
+	n, err := NewNCR4(l, change, p)
+	return s.queueBuilt(n, err, change, l.Addr, l.Hostname)
+}
+
+// QueueLease6 is QueueLease4 for an IPv6 lease (prefix delegations and
+// leases without a DUID give ErrNotNeeded, as Kea skips them).
+func (s *Sender) QueueLease6(l *lease.Lease6, change ChangeType, p Params) error {
+	if !s.Enabled() {
+		return ErrDisabled
+	}
+	n, err := NewNCR6(l, change, p)
+	return s.queueBuilt(n, err, change, l.Addr, l.Hostname)
+}
+
+func (s *Sender) queueBuilt(n *NCR, err error, change ChangeType, addr netip.Addr, hostname string) error {
+	switch {
+	case errors.Is(err, ErrNotNeeded):
+		s.log.Debug("DHCP-DDNS request skipped: no hostname or no fqdn flag", "address", addr.String())
+		return err
+	case err != nil:
+		s.log.Error("queueing DHCP-DDNS request failed", "change", change.String(),
+			"address", addr.String(), "hostname", hostname, "error", err.Error())
+		return err
+	}
+	if err := s.Queue(n); err != nil {
+		s.log.Error("DHCP-DDNS request rejected", "change", change.String(), "ncr", n.String(), "error", err.Error())
+		return err
+	}
+	s.log.Debug("DHCP-DDNS request queued", "ncr", n.String())
+	return nil
 }

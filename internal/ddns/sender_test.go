@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lessor-dhcp/lessor/lease"
 )
 
 // listener is a stand-in for kea-dhcp-ddns: it records every datagram.
@@ -24,6 +26,7 @@ func listenUDP(t *testing.T, port int) *listener {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.SetReadBuffer(1 << 20)
 	l := &listener{conn: c}
 	go func() {
 		buf := make([]byte, 4096)
@@ -335,5 +338,84 @@ func BenchmarkNewNCR4(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = n.Wire()
+	}
+}
+
+func TestSenderRateLimit(t *testing.T) {
+	l := listenUDP(t, 0)
+	opts := fastOpts
+	opts.MaxRate = 1000
+	s, err := NewSender(testConfig(l.port(), 1024), nil, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	start := time.Now()
+	for i := range 164 {
+		if err := s.Queue(testNCR(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, s)
+	// A burst of 64, then 100 more at 1000/s: at least 100ms.
+	if d := time.Since(start); d < 90*time.Millisecond {
+		t.Errorf("164 requests at 1000/s took %v", d)
+	}
+	if n := len(l.datagrams()); n != 164 {
+		t.Errorf("received %d datagrams", n)
+	}
+}
+
+func TestQueueLease(t *testing.T) {
+	var none *Sender
+	if none.Enabled() || !errors.Is(none.QueueLease4(testLease4(), ChangeAdd, DefaultParams()), ErrDisabled) {
+		t.Error("nil sender is not disabled")
+	}
+	l := listenUDP(t, 0)
+	s := startSender(t, testConfig(l.port(), 16))
+	tests := []struct {
+		name string
+		run  func() error
+		want error // nil: queued
+	}{
+		{"v4 add", func() error { return s.QueueLease4(testLease4(), ChangeAdd, DefaultParams()) }, nil},
+		{"v4 no hostname", func() error {
+			x := testLease4()
+			x.Hostname = ""
+			return s.QueueLease4(x, ChangeRemove, DefaultParams())
+		}, ErrNotNeeded},
+		{"v4 bad name", func() error {
+			x := testLease4()
+			x.Hostname = "a..b"
+			return s.QueueLease4(x, ChangeRemove, DefaultParams())
+		}, &NameError{}},
+		{"v6 pd", func() error {
+			return s.QueueLease6(&lease.Lease6{Type: lease.TypePD, DUID: []byte{1, 2}, Hostname: "x", FqdnFwd: true}, ChangeRemove, DefaultParams())
+		}, ErrNotNeeded},
+		{"v6 remove", func() error {
+			return s.QueueLease6(&lease.Lease6{Addr: netip.MustParseAddr("2001:db8::5"), DUID: []byte{1, 2}, Hostname: "x.example", FqdnRev: true, ValidLft: 10}, ChangeRemove, DefaultParams())
+		}, nil},
+	}
+	for _, tt := range tests {
+		err := tt.run()
+		var ne *NameError
+		switch {
+		case tt.want == nil && err != nil, tt.want == ErrNotNeeded && !errors.Is(err, ErrNotNeeded):
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.want != nil && tt.want != ErrNotNeeded && !errors.As(err, &ne):
+			t.Errorf("%s: %v, want a NameError", tt.name, err)
+		}
+	}
+	flush(t, s)
+	got := l.datagrams()
+	if len(got) != 2 {
+		t.Fatalf("received %d datagrams, want 2", len(got))
+	}
+	n, err := ParseDatagram(got[1])
+	if err != nil || n.Change != ChangeRemove || n.FQDN != "x.example." || n.Forward || !n.Reverse || n.LeaseLength != 600 {
+		t.Errorf("second request %+v %v", n, err)
 	}
 }
