@@ -58,7 +58,7 @@ const (
 	cols4   = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context"
 	cols6   = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context"
 	epoch   = "UNIX_TIMESTAMP(expire)"
-	order6  = " ORDER BY INET6_ATON(address)"
+	order6  = " ORDER BY {seq}INET6_ATON(address)"
 	binHost = " AND CAST(hostname AS BINARY) = CAST(? AS BINARY)"
 )
 
@@ -102,12 +102,12 @@ var Queries = sqlstore.Queries{
 	Update4:       "UPDATE lease4 SET " + setList(cols4) + " WHERE address = ?",
 	Delete4:       "DELETE FROM lease4 WHERE address = ?",
 	Get4:          sel4 + "WHERE address = ?",
-	Get4HWSubnet:  sel4 + "WHERE hwaddr = ? AND subnet_id = ? ORDER BY address LIMIT 1",
-	Get4CIDSubnet: sel4 + "WHERE client_id = ? AND subnet_id = ? ORDER BY address LIMIT 1",
-	Get4HW:        sel4 + "WHERE hwaddr = ? ORDER BY subnet_id, address",
-	Get4CID:       sel4 + "WHERE client_id = ? ORDER BY subnet_id, address",
-	Get4Host:      sel4 + "WHERE hostname = ?" + binHost + " ORDER BY address",
-	Get4Subnet:    sel4 + "WHERE subnet_id = ? ORDER BY address",
+	Get4HWSubnet:  sel4 + "WHERE hwaddr = ? AND subnet_id = ? ORDER BY {seq}address LIMIT 1",
+	Get4CIDSubnet: sel4 + "WHERE client_id = ? AND subnet_id = ? ORDER BY {seq}address LIMIT 1",
+	Get4HW:        sel4 + "WHERE hwaddr = ? ORDER BY subnet_id, {seq}address",
+	Get4CID:       sel4 + "WHERE client_id = ? ORDER BY subnet_id, {seq}address",
+	Get4Host:      sel4 + "WHERE hostname = ?" + binHost + " ORDER BY {seq}address",
+	Get4Subnet:    sel4 + "WHERE subnet_id = ? ORDER BY {seq}address",
 	Page4:         sel4 + "WHERE address > ? ORDER BY address LIMIT ?",
 	Expired4:      sel4 + "WHERE state != 2 AND valid_lifetime != 4294967295 AND expire < FROM_UNIXTIME(?) ORDER BY expire, address LIMIT ?",
 	Wipe4:         "DELETE FROM lease4 WHERE subnet_id = ?",
@@ -310,14 +310,6 @@ func Connect(ctx context.Context, cfg store.Config, log *slog.Logger) (*sql.DB, 
 	return db, nil
 }
 
-// HasLeaseIndex tells whether lease6 has lessor's lessor_binaddr column.
-func HasLeaseIndex(ctx context.Context, db *sql.DB) (bool, error) {
-	var n int
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.columns
-		WHERE table_schema = DATABASE() AND table_name = 'lease6' AND column_name = 'lessor_binaddr'`).Scan(&n)
-	return n > 0, err
-}
-
 // Open opens the lease store a configuration names: it connects, checks
 // the schema version (14.0), adds lessor's lease6 address column and index
 // when missing, and prepares the statements.
@@ -333,21 +325,12 @@ func Open(ctx context.Context, cfg store.Config, log *slog.Logger) (store.Store,
 		db.Close()
 		return nil, err
 	}
-	q := Queries
-	has, err := HasLeaseIndex(ctx, db)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("MySQL lease database: %w", err)
+	have, errs := sqlschema.EnsureAdditions(ctx, db, sqlschema.MySQLAdditions, !cfg.ReadOnly)
+	for _, err := range errs {
+		log.Warn("lessor's additions to the lease schema are incomplete", "database", Describe(cfg), "error", err.Error())
 	}
-	if !has && !cfg.ReadOnly {
-		if _, err := db.ExecContext(ctx, sqlschema.MySQLLeaseIndex); err != nil {
-			log.Warn("cannot add lessor's lease6 address column; IPv6 pages will sort the table",
-				"database", Describe(cfg), "error", err.Error())
-		} else {
-			has = true
-		}
-	}
-	if !has {
+	q := Queries.WithOrder(have["lease4 order column"] && have["lease6 order column"])
+	if !have["lease6 numeric address column"] {
 		q.Page6 = sel6 + pageByExpr
 	}
 	s, err := sqlstore.New(ctx, db, newDialect(q), cfg, Describe(cfg), log)

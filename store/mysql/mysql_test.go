@@ -10,6 +10,7 @@ import (
 
 	"github.com/lessor-dhcp/lessor/store"
 	"github.com/lessor-dhcp/lessor/store/sqlschema/sqltest"
+	"github.com/lessor-dhcp/lessor/store/storetest"
 )
 
 func TestContract4(t *testing.T) {
@@ -70,4 +71,16 @@ func TestExpireRange(t *testing.T) {
 	if rows := sqltest.Query(t, cfg, "SELECT COUNT(*) FROM lease4"); rows[0][0] != "1" {
 		t.Errorf("lease4 rows: %v", rows)
 	}
+}
+
+func TestStoreContract4(t *testing.T) {
+	storetest.Run4(t, func(t *testing.T) store.Store4 {
+		return sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 4, sqltest.Lessor)).V4()
+	})
+}
+
+func TestStoreContract6(t *testing.T) {
+	storetest.Run6(t, func(t *testing.T) store.Store6 {
+		return sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 6, sqltest.Lessor)).V6()
+	})
 }

@@ -49,7 +49,7 @@ const (
 	cols6  = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, hwtype, hwaddr_source, state, user_context"
 	epoch  = "extract(epoch from expire)::bigint"
 	inet6  = "(address::inet)"
-	order6 = " ORDER BY " + inet6
+	order6 = " ORDER BY {seq}" + inet6
 )
 
 var (
@@ -82,12 +82,12 @@ var Queries = sqlstore.Queries{
 	Update4:       "UPDATE lease4 SET " + setList(cols4) + " WHERE address = $12",
 	Delete4:       "DELETE FROM lease4 WHERE address = $1",
 	Get4:          sel4 + "WHERE address = $1",
-	Get4HWSubnet:  sel4 + "WHERE hwaddr = $1 AND subnet_id = $2 ORDER BY address LIMIT 1",
-	Get4CIDSubnet: sel4 + "WHERE client_id = $1 AND subnet_id = $2 ORDER BY address LIMIT 1",
-	Get4HW:        sel4 + "WHERE hwaddr = $1 ORDER BY subnet_id, address",
-	Get4CID:       sel4 + "WHERE client_id = $1 ORDER BY subnet_id, address",
-	Get4Host:      sel4 + "WHERE lower(hostname) = lower($1) AND hostname = $2 ORDER BY address",
-	Get4Subnet:    sel4 + "WHERE subnet_id = $1 ORDER BY address",
+	Get4HWSubnet:  sel4 + "WHERE hwaddr = $1 AND subnet_id = $2 ORDER BY {seq}address LIMIT 1",
+	Get4CIDSubnet: sel4 + "WHERE client_id = $1 AND subnet_id = $2 ORDER BY {seq}address LIMIT 1",
+	Get4HW:        sel4 + "WHERE hwaddr = $1 ORDER BY subnet_id, {seq}address",
+	Get4CID:       sel4 + "WHERE client_id = $1 ORDER BY subnet_id, {seq}address",
+	Get4Host:      sel4 + "WHERE lower(hostname) = lower($1) AND hostname = $2 ORDER BY {seq}address",
+	Get4Subnet:    sel4 + "WHERE subnet_id = $1 ORDER BY {seq}address",
 	Page4:         sel4 + "WHERE address > $1 ORDER BY address LIMIT $2",
 	Expired4:      sel4 + "WHERE state != 2 AND valid_lifetime != 4294967295 AND expire < $1 ORDER BY expire, address LIMIT $2",
 	Wipe4:         "DELETE FROM lease4 WHERE subnet_id = $1",
@@ -103,7 +103,7 @@ var Queries = sqlstore.Queries{
 	Get6DUID:   sel6 + "WHERE duid = $1" + order6,
 	Get6Host:   sel6 + "WHERE lower(hostname) = lower($1) AND hostname = $2" + order6,
 	Get6Subnet: sel6 + "WHERE subnet_id = $1" + order6,
-	Page6:      sel6 + "WHERE " + inet6 + " > $1::inet" + order6 + " LIMIT $2",
+	Page6:      sel6 + "WHERE " + inet6 + " > $1::inet ORDER BY " + inet6 + " LIMIT $2",
 	Expired6:   sel6 + "WHERE state != 2 AND valid_lifetime != 4294967295 AND expire < $1 ORDER BY expire, " + inet6 + " LIMIT $2",
 	Wipe6:      "DELETE FROM lease6 WHERE subnet_id = $1",
 	Reclaimed6: "DELETE FROM lease6 WHERE state = 2 AND valid_lifetime != 4294967295 AND expire < $1",
@@ -281,13 +281,13 @@ func Open(ctx context.Context, cfg store.Config, log *slog.Logger) (store.Store,
 		db.Close()
 		return nil, err
 	}
-	if !cfg.ReadOnly {
-		if _, err := db.ExecContext(ctx, sqlschema.PgSQLLeaseIndex); err != nil {
-			log.Warn("cannot create lessor's lease6 address index; IPv6 pages will sort the table",
-				"database", Describe(cfg), "error", err.Error())
-		}
+	have, errs := sqlschema.EnsureAdditions(ctx, db, sqlschema.PgSQLAdditions, !cfg.ReadOnly)
+	for _, err := range errs {
+		log.Warn("lessor's additions to the lease schema are incomplete", "database", Describe(cfg), "error", err.Error())
 	}
-	s, err := sqlstore.New(ctx, db, Dialect, cfg, Describe(cfg), log)
+	d := *Dialect
+	d.Q = Queries.WithOrder(have["lease4 order column"] && have["lease6 order column"])
+	s, err := sqlstore.New(ctx, db, &d, cfg, Describe(cfg), log)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lessor-dhcp/lessor/store"
 	"github.com/lessor-dhcp/lessor/store/sqlschema/sqltest"
+	"github.com/lessor-dhcp/lessor/store/storetest"
 )
 
 func TestContract4(t *testing.T) {
@@ -27,3 +28,15 @@ func TestKeaInterop(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) { sqltest.SchemaChecks(t, "postgresql", 13, 0) }
+
+func TestStoreContract4(t *testing.T) {
+	storetest.Run4(t, func(t *testing.T) store.Store4 {
+		return sqltest.Open(t, sqltest.NewDatabase(t, "postgresql", 4, sqltest.Lessor)).V4()
+	})
+}
+
+func TestStoreContract6(t *testing.T) {
+	storetest.Run6(t, func(t *testing.T) store.Store6 {
+		return sqltest.Open(t, sqltest.NewDatabase(t, "postgresql", 6, sqltest.Lessor)).V6()
+	})
+}

@@ -6,13 +6,30 @@ const (
 	MySQLMinor = 0
 )
 
-// MySQLLeaseIndex adds lessor's numeric lease6 address key: a virtual
-// column (Kea's statements name their columns, so Kea ignores it) and its
-// index, so that pages walk lease6 in numeric address order through an
-// index although Kea 2.2 keeps the address as text.
-const MySQLLeaseIndex = `ALTER TABLE lease6
-	ADD COLUMN lessor_binaddr VARBINARY(16) AS (INET6_ATON(address)) VIRTUAL,
-	ADD INDEX lessor_lease6_by_binaddr (lessor_binaddr)`
+func mysqlColumn(table, column string) string {
+	return `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '` +
+		table + `' AND column_name = '` + column + `'`
+}
+
+// MySQLAdditions are lessor's objects on top of Kea's schema (Kea names
+// the columns of its statements, so it ignores them): lessor's numeric
+// lease6 address key, a virtual column and its index, so that pages walk
+// lease6 in numeric address order through an index although Kea 2.2 keeps
+// the address as text; and a lessor_seq column on each lease table that
+// records the order in which leases were added, for memfile's order of
+// secondary lookups.
+var MySQLAdditions = []Addition{
+	{Name: "lease6 numeric address column", Exists: mysqlColumn("lease6", "lessor_binaddr"),
+		DDL: `ALTER TABLE lease6
+			ADD COLUMN lessor_binaddr VARBINARY(16) AS (INET6_ATON(address)) VIRTUAL,
+			ADD INDEX lessor_lease6_by_binaddr (lessor_binaddr)`},
+	{Name: "lease4 order column", Exists: mysqlColumn("lease4", "lessor_seq"),
+		DDL: `ALTER TABLE lease4 ADD COLUMN lessor_seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+			ADD UNIQUE INDEX lessor_lease4_seq (lessor_seq)`},
+	{Name: "lease6 order column", Exists: mysqlColumn("lease6", "lessor_seq"),
+		DDL: `ALTER TABLE lease6 ADD COLUMN lessor_seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+			ADD UNIQUE INDEX lessor_lease6_seq (lessor_seq)`},
+}
 
 // mysqlClassLoop expands to a loop over the client classes of a user
 // context (variable ctx), running body with the class name in cname.
@@ -108,7 +125,9 @@ var MySQL = []string{
 			REFERENCES lease_hwaddr_source (hwaddr_source),
 		CONSTRAINT fk_lease6_state FOREIGN KEY (state) REFERENCES lease_state (state)
 	) ENGINE = INNODB`,
-	MySQLLeaseIndex,
+	MySQLAdditions[0].DDL,
+	MySQLAdditions[1].DDL,
+	MySQLAdditions[2].DDL,
 
 	`CREATE TABLE lease4_stat (
 		subnet_id INT UNSIGNED NOT NULL,

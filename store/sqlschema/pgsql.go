@@ -6,10 +6,28 @@ const (
 	PgSQLMinor = 0
 )
 
-// PgSQLLeaseIndex is lessor's own index on lease6 addresses in numeric
-// order. Kea 2.2 keeps lease6.address as text, so without it a numeric
-// page walk would sort the whole table.
-const PgSQLLeaseIndex = `CREATE INDEX IF NOT EXISTS lessor_lease6_by_inet ON lease6 ((address::inet))`
+// pgSeqDefault numbers rows in the order they are added (microseconds of
+// the insert; a default needs no privilege, unlike a sequence, so Kea's
+// inserts get it too).
+const pgSeqDefault = `BIGINT DEFAULT (extract(epoch from clock_timestamp()) * 1000000)::bigint`
+
+// PgSQLAdditions are lessor's objects on top of Kea's schema: an index on
+// lease6 addresses in numeric order (Kea 2.2 keeps lease6.address as text,
+// so without it a numeric page walk would sort the whole table) and a
+// lessor_seq column on each lease table that records the order in which
+// leases were added, for memfile's order of secondary lookups. Kea names
+// the columns of its statements, so it ignores them.
+var PgSQLAdditions = []Addition{
+	{Name: "lease6 numeric address index",
+		Exists: `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'lessor_lease6_by_inet'`,
+		DDL:    `CREATE INDEX IF NOT EXISTS lessor_lease6_by_inet ON lease6 ((address::inet))`},
+	{Name: "lease4 order column",
+		Exists: `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'lease4' AND column_name = 'lessor_seq'`,
+		DDL:    `ALTER TABLE lease4 ADD COLUMN IF NOT EXISTS lessor_seq ` + pgSeqDefault},
+	{Name: "lease6 order column",
+		Exists: `SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'lease6' AND column_name = 'lessor_seq'`,
+		DDL:    `ALTER TABLE lease6 ADD COLUMN IF NOT EXISTS lessor_seq ` + pgSeqDefault},
+}
 
 // PgSQL is the statement list that creates the lease part of Kea 2.2's
 // PostgreSQL schema 13.0: lease tables with Kea's column types, indexes and
@@ -82,7 +100,9 @@ var PgSQL = []string{
 	`CREATE INDEX lease6_by_hostname ON lease6 (lower(hostname)) WHERE hostname IS NOT NULL`,
 	`CREATE INDEX lease6_by_state_expire ON lease6 (state, expire)`,
 	`CREATE INDEX lease6_by_subnet_id_lease_type ON lease6 (subnet_id, lease_type)`,
-	PgSQLLeaseIndex,
+	PgSQLAdditions[0].DDL,
+	PgSQLAdditions[1].DDL,
+	PgSQLAdditions[2].DDL,
 
 	`CREATE TABLE lease4_stat (
 		subnet_id BIGINT NOT NULL,

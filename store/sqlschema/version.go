@@ -57,3 +57,33 @@ func Init(ctx context.Context, db *sql.DB, stmts []string, transactional bool) e
 	}
 	return tx.Commit()
 }
+
+// Addition is one of lessor's objects on top of Kea's schema.
+type Addition struct {
+	Name   string
+	Exists string // query returning a count, > 0 when the object is there
+	DDL    string // statement that creates it
+}
+
+// EnsureAdditions creates the additions a database lacks (unless create is
+// false) and reports which ones are present afterwards, by Name.
+func EnsureAdditions(ctx context.Context, db *sql.DB, adds []Addition, create bool) (map[string]bool, []error) {
+	have := map[string]bool{}
+	var errs []error
+	for _, a := range adds {
+		var n int
+		if err := db.QueryRowContext(ctx, a.Exists).Scan(&n); err != nil {
+			errs = append(errs, fmt.Errorf("checking lessor's %s: %w", a.Name, err))
+			continue
+		}
+		if n == 0 && create {
+			if _, err := db.ExecContext(ctx, a.DDL); err != nil {
+				errs = append(errs, fmt.Errorf("adding lessor's %s: %w", a.Name, err))
+				continue
+			}
+			n = 1
+		}
+		have[a.Name] = n > 0
+	}
+	return have, errs
+}

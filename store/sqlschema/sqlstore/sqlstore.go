@@ -8,11 +8,12 @@
 // database is unavailable, and starts the reconnect policy of the
 // configuration (max-reconnect-tries, reconnect-wait-time, on-fail).
 //
-// Differences from lessor's memfile store that SQL imposes: secondary
-// lookups (hw-address, client-id, DUID, IAID, hostname, subnet) are
-// ordered by the key, then by address, where memfile orders leases of one
-// key by the order in which they were first added; the database keeps no
-// such order.
+// Secondary lookups (hw-address, client-id, DUID, IAID, hostname, subnet)
+// follow memfile's order: by key, then by the order in which the leases
+// were first added, which lessor records in its lessor_seq column (its
+// default numbers Kea's inserts too; updates keep it). On a database
+// without that column (opened read-only before lessor could add it) they
+// are ordered by key, then address.
 package sqlstore
 
 import (
@@ -25,7 +26,9 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -71,6 +74,22 @@ type Queries struct {
 	Reclaimed6 string // Time
 	Stat6      string // → subnet_id, lease_type, state, count
 	Other6     string // → subnet_id, lease_type, state, count
+}
+
+// WithOrder returns the queries with their "{seq}" marks resolved: the
+// lessor_seq column (order of addition) when the table has it, else
+// nothing (the lists are then in key, address order).
+func (q Queries) WithOrder(seq bool) Queries {
+	repl := ""
+	if seq {
+		repl = "lessor_seq, "
+	}
+	v := reflect.ValueOf(&q).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		f.SetString(strings.ReplaceAll(f.String(), "{seq}", repl))
+	}
+	return q
 }
 
 // Dialect is what a backend tells the engine.

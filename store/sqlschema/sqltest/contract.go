@@ -183,7 +183,7 @@ func Run4(t *testing.T, open func(t *testing.T) store.Store4) {
 			t.Errorf("unknown client-id found %v", one)
 		}
 		got, _ = s.GetLeases4ByHostname(ctx, "h.example")
-		if want := []string{"10.0.0.2", "10.0.0.9"}; !reflect.DeepEqual(addrs4(got), want) {
+		if want := []string{"10.0.0.9", "10.0.0.2"}; !reflect.DeepEqual(addrs4(got), want) {
 			t.Errorf("by hostname: %v want %v", addrs4(got), want)
 		}
 		got, _ = s.GetLeases4BySubnet(ctx, 1)
@@ -348,11 +348,11 @@ func Run6(t *testing.T, open func(t *testing.T) store.Store6) {
 			}
 		}
 		got, _ := s.GetLeases6ByIAID(ctx, lease.TypeNA, a.DUID, a.IAID, 1)
-		if want := []string{"2001:db8::9", "2001:db8::a"}; !reflect.DeepEqual(addrs6(got), want) {
+		if want := []string{"2001:db8::a", "2001:db8::9"}; !reflect.DeepEqual(addrs6(got), want) {
 			t.Errorf("by iaid: %v want %v", addrs6(got), want)
 		}
 		got, _ = s.GetLeases6ByDUID(ctx, a.DUID)
-		if want := []string{"2001:db8::9", "2001:db8::a", "2001:db8::1:0"}; !reflect.DeepEqual(addrs6(got), want) {
+		if want := []string{"2001:db8::a", "2001:db8::9", "2001:db8::1:0"}; !reflect.DeepEqual(addrs6(got), want) {
 			t.Errorf("by duid: %v want %v", addrs6(got), want)
 		}
 		got, _ = s.GetLeases6ByHostname(ctx, "x.example")
