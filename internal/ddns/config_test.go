@@ -112,3 +112,46 @@ func TestResolveParams(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"enable-updates":true}`,
+		`{"enable-updates":true,"server-ip":"::1","sender-ip":"::","server-port":1,"sender-port":1,"max-queue-size":5,"ncr-protocol":"udp","ncr-format":"json"}`,
+		`{"enable-updates":false,"sender-ip":"10.0.0.1"}`,
+		`[]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		raw, err := kjson.ParseString([]byte(text))
+		if err != nil {
+			return
+		}
+		c, err := ParseConfig(raw)
+		if err != nil {
+			return
+		}
+		// An accepted configuration reads back from its own config-get form.
+		back, err := ParseConfig(c.ToElement())
+		if err != nil {
+			t.Fatalf("config-get form of %s refused: %v", text, err)
+		}
+		if back.ToElement().Str() != c.ToElement().Str() {
+			t.Fatalf("not stable: %s vs %s", back.ToElement().Str(), c.ToElement().Str())
+		}
+	})
+}
+
+func FuzzParseDatagram(f *testing.F) {
+	f.Add(testNCR(1).Wire())
+	f.Add([]byte{0, 3, '{', '}', 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := ParseDatagram(b)
+		if err != nil {
+			return
+		}
+		if len(n.DHCID) == 0 || (!n.Forward && !n.Reverse) {
+			t.Fatalf("accepted an invalid request: %+v", n)
+		}
+	})
+}

@@ -1,9 +1,3 @@
-// Package ddns sends lessor's DNS update requests to ISC's kea-dhcp-ddns
-// (D2): it builds NameChangeRequests exactly as Kea 2.2's DHCP servers do
-// (DHCID per RFC 4701, Kea's JSON text and UDP framing), parses the
-// "dhcp-ddns" configuration map with Kea's rules and error texts, and
-// delivers requests from a bounded queue in its own goroutine so that no
-// caller ever waits on DNS.
 package ddns
 
 import (
