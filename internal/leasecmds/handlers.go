@@ -550,7 +550,7 @@ func (h *handlers) getByHostname(ctx context.Context, c *control.Command) *kjson
 	if name == "" {
 		return control.Error("'hostname' parameter is empty")
 	}
-	name = strings.ToLower(name)
+	name = asciiLower(name)
 	var items []*kjson.Element
 	if v6 {
 		ls, err := h.env.Store6.GetLeases6ByHostname(ctx, name)

@@ -3,7 +3,6 @@ package leasecmds
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/lease"
@@ -101,7 +100,7 @@ func parseNames(info *kjson.Element, c *common) error {
 	if c.hostname == "" && (c.fqdnFwd || c.fqdnRev) {
 		return errors.New("No hostname specified and either forward or reverse fqdn was set to true.")
 	}
-	c.hostname = strings.ToLower(c.hostname)
+	c.hostname = asciiLower(c.hostname)
 	if c.state, err = optional(info, "state", getUint8, 0); err != nil {
 		return err
 	}
@@ -309,4 +308,21 @@ func parseLease6(env *Env, cfg *Config, info *kjson.Element) (*lease.Lease6, boo
 		l.HWType = lease.HTypeEther
 	}
 	return l, force, nil
+}
+
+// asciiLower lower-cases ASCII letters only, as Kea's boost::to_lower in
+// the C locale does (UTF-8 bytes are left alone).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -5,6 +5,7 @@ import (
 
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/lessor-dhcp/lessor/config"
@@ -40,12 +41,23 @@ func (f *Family) registerServerCommands() {
 		m.Set("pid", kjson.NewInt(int64(os.Getpid())))
 		m.Set("uptime", kjson.NewInt(now-f.srv.start.Unix()))
 		m.Set("reload", kjson.NewInt(now-f.reloaded.Load()))
-		m.Set("multi-threading-enabled", kjson.NewBool(false))
+		if mt := f.multiThreading(); mt.enabled {
+			m.Set("multi-threading-enabled", kjson.NewBool(true))
+			m.Set("thread-pool-size", kjson.NewInt(mt.threads))
+			m.Set("packet-queue-size", kjson.NewInt(mt.queue))
+			m.Set("packet-queue-statistics", kjson.NewList(kjson.NewReal(0), kjson.NewReal(0), kjson.NewReal(0)))
+		} else {
+			m.Set("multi-threading-enabled", kjson.NewBool(false))
+		}
 		m.Set("sockets", kjson.NewMap().Set("status", kjson.NewString("ready")))
 		return answer(0, "", m)
 	})
 	r.Register("server-tag-get", func(context.Context, *control.Command) (*kjson.Element, error) {
-		return answer(0, "", kjson.NewMap().Set("server-tag", kjson.NewString("")))
+		tag := ""
+		if t := f.cfg.Load().Raw.Get("server-tag"); t != nil && t.Kind == kjson.String {
+			tag = t.S
+		}
+		return answer(0, "", kjson.NewMap().Set("server-tag", kjson.NewString(tag)))
 	})
 	r.Register("config-backend-pull", func(context.Context, *control.Command) (*kjson.Element, error) {
 		return answer(control.ResultEmpty, "No config backend.", nil)
@@ -54,9 +66,7 @@ func (f *Family) registerServerCommands() {
 		return answer(0, "Hooks libraries successfully reloaded.", nil)
 	})
 	r.Register("dhcp-disable", f.dhcpDisable)
-	r.Register("dhcp-enable", func(context.Context, *control.Command) (*kjson.Element, error) {
-		return answer(0, "DHCP service successfully enabled", nil)
-	})
+	r.Register("dhcp-enable", f.dhcpEnable)
 	r.Register("shutdown", func(_ context.Context, c *control.Command) (*kjson.Element, error) {
 		code := 0
 		if c.Args != nil {
@@ -94,6 +104,25 @@ func (f *Family) registerServerCommands() {
 	f.registerStatCommands()
 }
 
+// originError checks the "origin" argument of dhcp-disable/-enable.
+func originError(args *kjson.Element) string {
+	o := args.M["origin"]
+	if o == nil {
+		return ""
+	}
+	if o.Kind != kjson.String {
+		return "'origin' argument must be a string"
+	}
+	if o.S == "ha-partner" || o.S == "user" {
+		return ""
+	}
+	v := o.S
+	if v == "" {
+		v = "(empty string)"
+	}
+	return "invalid value used for 'origin' parameter: " + v
+}
+
 func (f *Family) dhcpDisable(_ context.Context, c *control.Command) (*kjson.Element, error) {
 	var maxPeriod int64
 	msg := ""
@@ -108,17 +137,7 @@ func (f *Family) dhcpDisable(_ context.Context, c *control.Command) (*kjson.Elem
 					msg = "'max-period' must be positive integer"
 				}
 			}
-			if o := c.Args.M["origin"]; o != nil && msg == "" {
-				if o.Kind != kjson.String {
-					msg = "'origin' argument must be a string"
-				} else if o.S != "ha-partner" && o.S != "user" {
-					v := o.S
-					if v == "" {
-						v = "(empty string)"
-					}
-					msg = "invalid value used for 'origin' parameter: " + v
-				}
-			}
+			msg += originError(c.Args)
 		}
 	}
 	if msg != "" {
@@ -129,6 +148,21 @@ func (f *Family) dhcpDisable(_ context.Context, c *control.Command) (*kjson.Elem
 		text += fmt.Sprintf(" for %d seconds", maxPeriod)
 	}
 	return answer(0, text, nil)
+}
+
+func (f *Family) dhcpEnable(_ context.Context, c *control.Command) (*kjson.Element, error) {
+	msg := ""
+	if c.Args != nil {
+		if c.Args.Kind != kjson.Map {
+			msg = "arguments for the 'dhcp-enable' command must be a map"
+		} else {
+			msg = originError(c.Args)
+		}
+	}
+	if msg != "" {
+		return answer(1, msg, nil)
+	}
+	return answer(0, "DHCP service successfully enabled", nil)
 }
 
 // sectionName is "Dhcp4" or "Dhcp6".
@@ -279,13 +313,15 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 	now := time.Now().Unix()
 	st := f.stats
 	sub := func(id uint32, n string) string { return fmt.Sprintf("subnet[%d].%s", id, n) }
-	reclaimed := func(id uint32, wasDeclined bool, assigned string) {
-		st.Add(sub(id, assigned), -1)
-		if wasDeclined {
-			st.Add("declined-addresses", -1)
-			st.Add(sub(id, "declined-addresses"), -1)
-			st.Add("reclaimed-declined-addresses", 1)
-			st.Add(sub(id, "reclaimed-declined-addresses"), 1)
+	declinedDone := func(id uint32) {
+		st.Add(sub(id, "declined-addresses"), -1)
+		st.Add("declined-addresses", -1)
+		st.Add("reclaimed-declined-addresses", 1)
+		st.Add(sub(id, "reclaimed-declined-addresses"), 1)
+	}
+	reclaimed := func(id uint32, assigned string) {
+		if assigned != "" {
+			st.Add(sub(id, assigned), -1)
 		}
 		st.Add("reclaimed-leases", 1)
 		st.Add(sub(id, "reclaimed-leases"), 1)
@@ -299,20 +335,24 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 		}
 		for _, l := range ls {
 			dns.Queue4(l, false)
-			wasDeclined := l.State == lease.StateDeclined
-			if remove {
-				if err := s.DeleteLease4(ctx, l); err != nil {
+			n := l.Clone()
+			n.Hostname, n.FqdnFwd, n.FqdnRev = "", false, false
+			rm := remove
+			if l.State == lease.StateDeclined {
+				declinedDone(l.SubnetID)
+				rm = true // Kea removes reclaimed declined leases
+			}
+			if rm {
+				if err := s.DeleteLease4(ctx, n); err != nil {
 					return err
 				}
 			} else {
-				n := l.Clone()
 				n.State = lease.StateExpiredReclaimed
-				n.Hostname, n.FqdnFwd, n.FqdnRev, n.UserContext = "", false, false, nil
 				if err := s.UpdateLease4(ctx, n); err != nil {
 					return err
 				}
 			}
-			reclaimed(l.SubnetID, wasDeclined, "assigned-addresses")
+			reclaimed(l.SubnetID, "assigned-addresses")
 		}
 		return nil
 	}
@@ -323,28 +363,65 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 	}
 	for _, l := range ls {
 		dns.Queue6(l, false)
-		wasDeclined := l.State == lease.StateDeclined
-		if remove {
-			if err := s.DeleteLease6(ctx, l); err != nil {
+		n := l.Clone()
+		n.Hostname, n.FqdnFwd, n.FqdnRev = "", false, false
+		rm := remove
+		if l.State == lease.StateDeclined {
+			declinedDone(l.SubnetID)
+			rm = true
+		}
+		if rm {
+			if err := s.DeleteLease6(ctx, n); err != nil {
 				return err
 			}
 		} else {
-			n := l.Clone()
 			n.State = lease.StateExpiredReclaimed
-			n.Hostname, n.FqdnFwd, n.FqdnRev, n.UserContext = "", false, false, nil
 			if err := s.UpdateLease6(ctx, n); err != nil {
 				return err
 			}
 		}
-		an := "assigned-nas"
-		if l.Type == lease.TypePD {
+		an := ""
+		switch l.Type {
+		case lease.TypeNA:
+			an = "assigned-nas"
+		case lease.TypePD:
 			an = "assigned-pds"
 		}
-		reclaimed(l.SubnetID, wasDeclined, an)
+		reclaimed(l.SubnetID, an)
 	}
 	return nil
 }
 
 func buildReport() string {
 	return " \n        lessor build report\n     -=-=-=-=-=-=-=-=-=-=-\n \n Package:\n   Name:              lessor\n   Version:           " + Version + "\n   Compatible with:   Kea 2.2.0 lease_cmds\n   Backends:          memfile, postgresql, mysql\n"
+}
+
+type mtSettings struct {
+	enabled        bool
+	threads, queue int64
+}
+
+// multiThreading reads the "multi-threading" map as Kea applies it.
+func (f *Family) multiThreading() mtSettings {
+	mt := f.cfg.Load().Raw.Get("multi-threading")
+	var out mtSettings
+	if mt == nil {
+		return out
+	}
+	if e := mt.Get("enable-multi-threading"); e != nil && e.Kind == kjson.Bool {
+		out.enabled = e.B
+	}
+	if t := mt.Get("thread-pool-size"); t != nil && t.Kind == kjson.Int {
+		out.threads = t.I
+	}
+	if q := mt.Get("packet-queue-size"); q != nil && q.Kind == kjson.Int {
+		out.queue = q.I
+	}
+	if out.threads == 0 {
+		out.threads = int64(runtime.NumCPU())
+	}
+	if out.queue == 0 {
+		out.queue = 64
+	}
+	return out
 }

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -37,6 +38,7 @@ type Server struct {
 	start    time.Time
 	stop     context.CancelFunc
 	exitCode atomic.Int32
+	logFile  io.Closer
 }
 
 // Family is the DHCPv4 or DHCPv6 server of a lessor process.
@@ -64,7 +66,13 @@ func New(path string, log *slog.Logger) (*Server, error) {
 	if f.Dhcp4 == nil && f.Dhcp6 == nil {
 		return nil, fmt.Errorf("%s: no Dhcp4 or Dhcp6 section", path)
 	}
-	return &Server{path: path, log: log, file: f, start: time.Now()}, nil
+	s := &Server{path: path, log: log, file: f, start: time.Now()}
+	first := f.Dhcp4
+	if first == nil {
+		first = f.Dhcp6
+	}
+	s.log, s.logFile = loggerFor(first.Loggers, first.Family, log)
+	return s, nil
 }
 
 // Families returns the family servers (after Start).
@@ -112,7 +120,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 		f.close()
 		return nil, err
 	}
-	if err := initStats(ctx, f.fam, f.stats, sc.Subnets, f.own); err != nil {
+	if err := initStats(ctx, f.fam, f.stats, sc.Subnets, f.own, true); err != nil {
 		f.close()
 		return nil, fmt.Errorf("recounting lease statistics: %w", err)
 	}
@@ -230,6 +238,9 @@ func (s *Server) Close() {
 	for _, f := range s.families {
 		f.close()
 	}
+	if s.logFile != nil {
+		s.logFile.Close()
+	}
 }
 
 // Reload re-reads the configuration file (SIGHUP, config-reload). On error
@@ -290,8 +301,8 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	if err := f.apply(ctx, sc); err != nil {
 		return err
 	}
-	f.stats.RemoveAll()
-	return initStats(ctx, f.fam, f.stats, sc.Subnets, f.own)
+	removeSubnetStats(f.fam, f.stats, old.Subnets)
+	return initStats(ctx, f.fam, f.stats, sc.Subnets, f.own, false)
 }
 
 func sameDB(a, b store.Config) bool {

@@ -69,24 +69,31 @@ func pdTotal(sn *config.Subnet) int64 {
 
 // initStats creates the statistics Kea creates at start-up and recounts the
 // lease statistics from the store, in Kea's order (each change is a sample).
-func initStats(ctx context.Context, fam int, r *stats.Registry, subnets []*config.Subnet, st store.Store) error {
-	names := global4
-	if fam == 6 {
-		names = global6
+func initStats(ctx context.Context, fam int, r *stats.Registry, subnets []*config.Subnet, st store.Store, first bool) error {
+	if first {
+		names := global4
+		if fam == 6 {
+			names = global6
+		}
+		for _, n := range names {
+			r.Set(n, 0)
+		}
 	}
-	for _, n := range names {
-		r.Set(n, 0)
+	setIfMissing := func(n string) {
+		if _, ok := r.Value(n); !ok {
+			r.Set(n, 0)
+		}
 	}
 	for _, sn := range subnets {
 		if fam == 4 {
 			r.Set(stats.SubnetName(sn.ID, "total-addresses"), poolTotal(sn))
-			r.Set(stats.SubnetName(sn.ID, "cumulative-assigned-addresses"), 0)
-			r.Set(stats.SubnetName(sn.ID, "v4-reservation-conflicts"), 0)
+			setIfMissing(stats.SubnetName(sn.ID, "cumulative-assigned-addresses"))
+			setIfMissing(stats.SubnetName(sn.ID, "v4-reservation-conflicts"))
 		} else {
 			r.Set(stats.SubnetName(sn.ID, "total-nas"), poolTotal(sn))
-			r.Set(stats.SubnetName(sn.ID, "cumulative-assigned-nas"), 0)
 			r.Set(stats.SubnetName(sn.ID, "total-pds"), pdTotal(sn))
-			r.Set(stats.SubnetName(sn.ID, "cumulative-assigned-pds"), 0)
+			setIfMissing(stats.SubnetName(sn.ID, "cumulative-assigned-nas"))
+			setIfMissing(stats.SubnetName(sn.ID, "cumulative-assigned-pds"))
 		}
 	}
 	r.Set("declined-addresses", 0)
@@ -129,23 +136,51 @@ func initStats(ctx context.Context, fam int, r *stats.Registry, subnets []*confi
 	}
 	sortCounts(rows)
 	for _, row := range rows {
-		an := "assigned-addresses"
-		if fam == 6 {
-			an = "assigned-nas"
-			if row.Type == lease.TypePD {
-				an = "assigned-pds"
-			}
+		if row.Count <= 0 {
+			continue
 		}
-		switch row.State {
-		case lease.StateDefault:
-			r.Add(stats.SubnetName(row.SubnetID, an), row.Count)
-		case lease.StateDeclined:
+		if fam == 4 {
+			switch row.State {
+			case lease.StateDefault:
+				r.Add(stats.SubnetName(row.SubnetID, "assigned-addresses"), row.Count)
+			case lease.StateDeclined:
+				r.Set(stats.SubnetName(row.SubnetID, "declined-addresses"), row.Count)
+				r.Add("declined-addresses", row.Count)
+				r.Add(stats.SubnetName(row.SubnetID, "assigned-addresses"), row.Count)
+			}
+			continue
+		}
+		// Kea counts addresses (default and declined) and prefixes
+		// (default only, set rather than added); IA_TA leases are not counted.
+		switch {
+		case row.Type == lease.TypeNA && row.State == lease.StateDefault:
+			r.Add(stats.SubnetName(row.SubnetID, "assigned-nas"), row.Count)
+		case row.Type == lease.TypeNA && row.State == lease.StateDeclined:
 			r.Set(stats.SubnetName(row.SubnetID, "declined-addresses"), row.Count)
 			r.Add("declined-addresses", row.Count)
-			r.Add(stats.SubnetName(row.SubnetID, an), row.Count)
+			r.Add(stats.SubnetName(row.SubnetID, "assigned-nas"), row.Count)
+		case row.Type == lease.TypePD && row.State == lease.StateDefault:
+			r.Set(stats.SubnetName(row.SubnetID, "assigned-pds"), row.Count)
 		}
 	}
 	return nil
+}
+
+// removeSubnetStats deletes the per-subnet statistics of a configuration
+// being replaced, as Kea does before it applies a new one.
+func removeSubnetStats(fam int, r *stats.Registry, subnets []*config.Subnet) {
+	names := []string{"total-addresses", "assigned-addresses", "cumulative-assigned-addresses",
+		"declined-addresses", "reclaimed-declined-addresses", "reclaimed-leases"}
+	if fam == 6 {
+		names = []string{"total-nas", "assigned-nas", "cumulative-assigned-nas", "total-pds",
+			"assigned-pds", "cumulative-assigned-pds", "declined-addresses",
+			"reclaimed-declined-addresses", "reclaimed-leases"}
+	}
+	for _, sn := range subnets {
+		for _, n := range names {
+			r.Remove(stats.SubnetName(sn.ID, n))
+		}
+	}
 }
 
 func sortCounts(rows []store.StateCount) {

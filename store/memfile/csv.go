@@ -461,7 +461,7 @@ func appendRow6(dst []byte, l *lease.Lease6, valid uint32) []byte {
 		dst = escape(dst, l.UserContext.Str())
 	}
 	dst = append(dst, ',')
-	if len(l.HWAddr) > 0 {
+	if l.HWAddr != nil { // an empty hardware address still has a type
 		dst = strconv.AppendUint(dst, uint64(l.HWType), 10)
 		dst = append(dst, ',')
 		dst = strconv.AppendUint(dst, uint64(l.HWAddrSource), 10)

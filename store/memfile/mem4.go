@@ -2,6 +2,7 @@ package memfile
 
 import (
 	"cmp"
+	"math"
 	"net/netip"
 	"slices"
 
@@ -13,12 +14,13 @@ const (
 	flagFqdnFwd = 1 << iota
 	flagFqdnRev
 	flagUsed
+	flagHWPresent // an IPv6 lease whose hardware address is present, maybe empty
 )
 
 // rec4 is an IPv4 lease as the table keeps it (48 bytes plus its packed
 // variable data).
 type rec4 struct {
-	expSeq uint64 // order of entering its expiration-index key
+	expSeq uint32 // order of entering its expiration-index key
 	cltt   int64
 	vd     string // hwaddr | client-id | hostname | user context
 	addr   uint32
@@ -46,7 +48,7 @@ type countKey struct {
 type table4 struct {
 	recs   []rec4
 	free   []uint32
-	seq    uint64
+	seq    uint32
 	byAddr *sortedList[addrEnt4]
 	byExp  *sortedList[uint32]
 	hw     *chainIndex[string]
@@ -142,8 +144,7 @@ func (t *table4) insert(l *lease.Lease4) {
 		t.recs = append(t.recs, rec4{})
 	}
 	t.recs[slot] = makeRec4(l)
-	t.seq++
-	t.recs[slot].expSeq = t.seq
+	t.recs[slot].expSeq = t.nextSeq()
 	r := &t.recs[slot]
 	t.byAddr.insert(addrEnt4{r.addr, slot})
 	t.byExp.insert(slot)
@@ -199,8 +200,7 @@ func (t *table4) replace(slot uint32, l *lease.Lease4) {
 	t.count(&old, -1)
 	nr.expSeq = old.expSeq
 	if expMoved {
-		t.seq++
-		nr.expSeq = t.seq
+		nr.expSeq = t.nextSeq()
 	}
 	t.recs[slot] = nr
 	if expMoved {
@@ -365,4 +365,20 @@ func countsOf(m map[countKey]int64) []store.StateCount {
 // all calls fn for every lease slot in address order.
 func (t *table4) all(fn func(slot uint32) bool) {
 	t.byAddr.ascend(nil, func(e addrEnt4) bool { return fn(e.slot) })
+}
+
+// nextSeq returns the next expiration-index sequence number. When the
+// 32-bit counter runs out, the leases in the index are renumbered in their
+// current order.
+func (t *table4) nextSeq() uint32 {
+	if t.seq == math.MaxUint32 {
+		t.seq = 0
+		t.byExp.ascend(nil, func(s uint32) bool {
+			t.seq++
+			t.recs[s].expSeq = t.seq
+			return true
+		})
+	}
+	t.seq++
+	return t.seq
 }

@@ -3,6 +3,7 @@ package memfile
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"net/netip"
 
 	"github.com/lessor-dhcp/lessor/lease"
@@ -10,7 +11,7 @@ import (
 
 // rec6 is an IPv6 lease as the table keeps it.
 type rec6 struct {
-	expSeq   uint64
+	expSeq   uint32
 	cltt     int64
 	vd       string // duid | hwaddr | hostname | user context
 	hi, lo   uint64 // address
@@ -67,7 +68,7 @@ type iaKey struct {
 type table6 struct {
 	recs   []rec6
 	free   []uint32
-	seq    uint64
+	seq    uint32
 	byAddr *sortedList[addrEnt6]
 	byExp  *sortedList[uint32]
 	ia     *chainIndex[iaKey]
@@ -135,8 +136,9 @@ func makeRec6(l *lease.Lease6) rec6 {
 		flags:  flagUsed,
 		vd:     packVD(l.DUID, l.HWAddr, []byte(l.Hostname), ctxText(l.UserContext)),
 	}
-	if len(l.HWAddr) > 0 {
+	if l.HWAddr != nil {
 		r.hwType, r.hwSource = l.HWType, l.HWAddrSource
+		r.flags |= flagHWPresent
 	}
 	if l.FqdnFwd {
 		r.flags |= flagFqdnFwd
@@ -166,8 +168,7 @@ func (t *table6) insert(l *lease.Lease6) {
 		t.recs = append(t.recs, rec6{})
 	}
 	t.recs[slot] = makeRec6(l)
-	t.seq++
-	t.recs[slot].expSeq = t.seq
+	t.recs[slot].expSeq = t.nextSeq()
 	r := &t.recs[slot]
 	t.byAddr.insert(addrEnt6{r.hi, r.lo, slot})
 	t.byExp.insert(slot)
@@ -222,8 +223,7 @@ func (t *table6) replace(slot uint32, l *lease.Lease6) {
 	t.count(&old, -1)
 	nr.expSeq = old.expSeq
 	if expMoved {
-		t.seq++
-		nr.expSeq = t.seq
+		nr.expSeq = t.nextSeq()
 	}
 	t.recs[slot] = nr
 	if expMoved {
@@ -259,7 +259,7 @@ func (t *table6) get(slot uint32) *lease.Lease6 {
 		FqdnFwd:      r.flags&flagFqdnFwd != 0,
 		FqdnRev:      r.flags&flagFqdnRev != 0,
 		Hostname:     vdField(r.vd, 2, 4),
-		HWAddr:       bytesOf(vdField(r.vd, 1, 4)),
+		HWAddr:       hwOf(vdField(r.vd, 1, 4), r.flags&flagHWPresent != 0),
 		HWType:       r.hwType,
 		HWAddrSource: r.hwSource,
 		State:        lease.State(r.state),
@@ -338,4 +338,29 @@ func (t *table6) reclaimedBefore(t0 int64) []uint32 {
 
 func (t *table6) all(fn func(slot uint32) bool) {
 	t.byAddr.ascend(nil, func(e addrEnt6) bool { return fn(e.slot) })
+}
+
+// hwOf returns a stored hardware address: nil when absent, empty but not
+// nil when present and empty (Kea shows "hw-address": "" then).
+func hwOf(s string, present bool) []byte {
+	if !present {
+		return nil
+	}
+	return []byte(s)
+}
+
+// nextSeq returns the next expiration-index sequence number. When the
+// 32-bit counter runs out, the leases in the index are renumbered in their
+// current order.
+func (t *table6) nextSeq() uint32 {
+	if t.seq == math.MaxUint32 {
+		t.seq = 0
+		t.byExp.ascend(nil, func(s uint32) bool {
+			t.seq++
+			t.recs[s].expSeq = t.seq
+			return true
+		})
+	}
+	t.seq++
+	return t.seq
 }

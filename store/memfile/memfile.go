@@ -616,8 +616,8 @@ func (s *Store) check6(l *lease.Lease6) error {
 // gets Kea's empty DUID (00) when leases are persisted.
 func (s *Store) norm6(l *lease.Lease6) *lease.Lease6 {
 	c := *l
-	if len(c.HWAddr) == 0 {
-		c.HWAddr, c.HWType, c.HWAddrSource = nil, 0, 0
+	if c.HWAddr == nil {
+		c.HWType, c.HWAddrSource = 0, 0
 	}
 	if len(c.DUID) == 0 {
 		c.DUID = nil
@@ -691,7 +691,10 @@ func (s *Store) removeSlots6(ctx context.Context, slots []uint32) (uint64, error
 	buf := s.rowBuf()
 	if s.file != nil {
 		for _, slot := range slots {
-			buf = appendRow6(buf, s.t6.get(slot), 0)
+			// Kea's delete row has valid and preferred lifetimes 0.
+			d := *s.t6.get(slot)
+			d.PreferredLft = 0
+			buf = appendRow6(buf, &d, 0)
 		}
 	}
 	s.buf = buf
