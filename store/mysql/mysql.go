@@ -40,7 +40,16 @@ import (
 	"github.com/lessor-dhcp/lessor/store/sqlschema/sqlstore"
 )
 
-func init() { store.Register("mysql", Open) }
+func init() {
+	store.Register("mysql", Open)
+	gomysql.SetLogger(driverLog{})
+}
+
+// driverLog sends the driver's own messages (lost connections it
+// recovers from) to slog at debug level instead of stderr.
+type driverLog struct{}
+
+func (driverLog) Print(v ...any) { slog.Debug("mysql driver", "msg", fmt.Sprint(v...)) }
 
 // DefaultPort is MySQL's port.
 const DefaultPort = 3306

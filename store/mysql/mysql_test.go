@@ -3,6 +3,7 @@ package mysql_test
 import (
 	"context"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/lessor-dhcp/lessor/lease"
@@ -83,4 +84,18 @@ func TestStoreContract6(t *testing.T) {
 	storetest.Run6(t, func(t *testing.T) store.Store6 {
 		return sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 6, sqltest.Lessor)).V6()
 	})
+}
+
+func TestFaults(t *testing.T) { sqltest.FaultChecks(t, "mysql") }
+
+// TestServerOutage stops and restarts the machine's MariaDB server (about
+// two seconds of outage). Other users of the server notice, so it runs
+// only with LESSOR_TEST_DB_OUTAGE=1.
+func TestServerOutage(t *testing.T) {
+	if os.Getenv("LESSOR_TEST_DB_OUTAGE") != "1" {
+		t.Skip("stops the shared MariaDB server; set LESSOR_TEST_DB_OUTAGE=1 to run")
+	}
+	sqltest.ServerOutage(t, "mysql",
+		[]string{"sh", "-c", "mysqladmin -h 127.0.0.1 -u root shutdown"},
+		[]string{"sh", "-c", "start-stop-daemon --start --oknodo --background --chuid mysql --exec /usr/sbin/mariadbd && for i in $(seq 1 100); do mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"})
 }

@@ -1,6 +1,7 @@
 package pgsql_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/lessor-dhcp/lessor/store"
@@ -39,4 +40,18 @@ func TestStoreContract6(t *testing.T) {
 	storetest.Run6(t, func(t *testing.T) store.Store6 {
 		return sqltest.Open(t, sqltest.NewDatabase(t, "postgresql", 6, sqltest.Lessor)).V6()
 	})
+}
+
+func TestFaults(t *testing.T) { sqltest.FaultChecks(t, "postgresql") }
+
+// TestServerOutage stops and restarts the machine's PostgreSQL server
+// (about two seconds of outage). Other users of the server notice, so it
+// runs only with LESSOR_TEST_DB_OUTAGE=1.
+func TestServerOutage(t *testing.T) {
+	if os.Getenv("LESSOR_TEST_DB_OUTAGE") != "1" {
+		t.Skip("stops the shared PostgreSQL server; set LESSOR_TEST_DB_OUTAGE=1 to run")
+	}
+	sqltest.ServerOutage(t, "postgresql",
+		[]string{"pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "stop", "-m", "fast"},
+		[]string{"pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"})
 }
