@@ -184,3 +184,37 @@ func TestD2StartsLate(t *testing.T) {
 
 // dhcidBase64 is the DHCID RDATA as DNS presentation format shows it.
 func dhcidBase64(n *ddns.NCR) string { return base64.StdEncoding.EncodeToString(n.DHCID) }
+
+// TestConflictResolution: the flag lessor sends decides what
+// kea-dhcp-ddns does when another client holds the name. With conflict
+// resolution the second client's add is refused (the DHCIDs differ);
+// without it the name moves to the second client's address.
+func TestConflictResolution(t *testing.T) {
+	stack := harness.StartStack(t)
+	bind := stack.BIND
+	s := newSender(t, stack.D2.Port)
+	withCR := ddns.DefaultParams()
+	noCR := ddns.DefaultParams()
+	noCR.UseConflictResolution = false
+
+	first := lease4("192.0.2.40", "shared.example.com", 7)
+	second := lease4("192.0.2.41", "shared.example.com", 8)
+	n, err := ddns.NewNCR4(first, ddns.ChangeAdd, withCR)
+	queue(t, s, n, err)
+	flush(t, s)
+	bind.WaitFor(t, "shared.example.com.", dns.TypeA, "192.0.2.40", settle)
+
+	n, err = ddns.NewNCR4(second, ddns.ChangeAdd, withCR)
+	queue(t, s, n, err)
+	flush(t, s)
+	// D2 needs a moment to try and give up; the name must not move.
+	time.Sleep(500 * time.Millisecond)
+	bind.WaitFor(t, "shared.example.com.", dns.TypeA, "192.0.2.40", settle)
+	bind.WaitFor(t, reverse(t, "192.0.2.41"), dns.TypePTR, "", settle)
+
+	n, err = ddns.NewNCR4(second, ddns.ChangeAdd, noCR)
+	queue(t, s, n, err)
+	flush(t, s)
+	bind.WaitFor(t, "shared.example.com.", dns.TypeA, "192.0.2.41", settle)
+	bind.WaitFor(t, reverse(t, "192.0.2.41"), dns.TypePTR, "shared.example.com.", settle)
+}

@@ -376,3 +376,25 @@ func tempDir(t testing.TB, prefix string) string {
 	})
 	return dir
 }
+
+// Stack is BIND with kea-dhcp-ddns in front of it: point lessor's
+// dhcp-ddns map at 127.0.0.1:D2.Port and look records up in BIND.
+type Stack struct {
+	BIND *BIND
+	D2   *D2
+}
+
+// StartStack starts BIND with DefaultZones and kea-dhcp-ddns on an unused
+// port (skipping the test when either is not installed).
+func StartStack(t testing.TB) *Stack {
+	t.Helper()
+	Require(t)
+	b := StartBIND(t, DefaultZones())
+	return &Stack{BIND: b, D2: StartD2(t, b, FreeUDPPort(t))}
+}
+
+// DhcpDdnsConfig returns the "dhcp-ddns" map that sends requests to this
+// stack's kea-dhcp-ddns, as it goes into a Dhcp4 or Dhcp6 configuration.
+func (s *Stack) DhcpDdnsConfig() string {
+	return fmt.Sprintf(`{"enable-updates": true, "server-ip": "127.0.0.1", "server-port": %d}`, s.D2.Port)
+}
