@@ -84,7 +84,7 @@ func (p *parser) parseTop() (*kjson.Element, error) {
 	}
 	top := &kjson.Element{Kind: kjson.Map, Pos: open.loc.pos(), M: map[string]*kjson.Element{}}
 	expectKey := []string{sectionDhcp4, sectionDhcp6}
-	closing, err := p.entries(nil, tRCurly, false, expectKey, func(key token) error {
+	closing, err := p.entries(nil, tRCurly, false, expectKey, isKey, func(key token) error {
 		return p.topEntry(top, key)
 	})
 	if err != nil {
@@ -106,9 +106,16 @@ func (p *parser) parseTop() (*kjson.Element, error) {
 // entries reads the entries of a map (keys) or a list (values) after the
 // opening bracket: each is handed to entry with p.tok on its first token.
 // It returns the closing token. expectFirst names the tokens an entry may
-// start with, for error texts.
-func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectFirst []string, entry func(first token) error) (token, error) {
-	isMap := closing == tRCurly
+// start with and starts tells whether a token may start one, for error
+// texts: like Kea's parser, a container that may be empty reports only
+// its closing bracket as expected, one that may not reports the entry's
+// first tokens at its start and "," or the closing bracket later.
+func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectFirst []string, starts func(token) bool, entry func(first token) error) (token, error) {
+	later := []string{",", closing.display()}
+	if mayBeEmpty {
+		expectFirst = []string{closing.display()}
+		later = expectFirst
+	}
 	if err := p.advance(); err != nil {
 		return token{}, err
 	}
@@ -118,11 +125,10 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 		}
 		return token{}, p.unexpected(p.tok, m, expectFirst)
 	}
+	if !starts(p.tok) {
+		return token{}, p.unexpected(p.tok, m, expectFirst)
+	}
 	for {
-		if isMap && p.tok.kind != tString {
-			exp := expectFirst
-			return token{}, p.unexpected(p.tok, m, exp)
-		}
 		if err := entry(p.tok); err != nil {
 			return token{}, err
 		}
@@ -133,7 +139,7 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 			return p.tok, nil
 		}
 		if p.tok.kind != tComma {
-			return token{}, p.unexpected(p.tok, m, []string{",", closing.display()})
+			return token{}, p.unexpected(p.tok, m, later)
 		}
 		comma := p.tok
 		if err := p.advance(); err != nil {
@@ -150,6 +156,60 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 			p.warnComma(comma)
 			return p.tok, nil
 		}
+		if !starts(p.tok) {
+			return token{}, p.unexpected(p.tok, m, later)
+		}
+	}
+}
+
+func isKey(t token) bool { return t.kind == tString }
+
+func startsValue(t token) bool {
+	switch t.kind {
+	case tInt, tFloat, tBool, tNull, tString, tLCurly, tLSquare:
+		return true
+	}
+	return false
+}
+
+// startsShape tells whether a token may start a value of the shape.
+func startsShape(sh *shape) func(token) bool {
+	return func(t token) bool {
+		for _, ty := range sh.Types {
+			switch ty {
+			case "any":
+				return startsValue(t)
+			case "integer":
+				if t.kind == tInt {
+					return true
+				}
+			case "real":
+				if t.kind == tFloat {
+					return true
+				}
+			case "boolean":
+				if t.kind == tBool {
+					return true
+				}
+			case "null":
+				if t.kind == tNull {
+					return true
+				}
+			case "string", "kw":
+				if t.kind == tString {
+					return true
+				}
+			case "map", "anymap":
+				if t.kind == tLCurly {
+					return true
+				}
+			case "list", "anylist":
+				if t.kind == tLSquare {
+					return true
+				}
+			}
+		}
+		return false
 	}
 }
 
@@ -223,7 +283,7 @@ func (p *parser) value() (*kjson.Element, error) {
 
 func (p *parser) genericMap() (*kjson.Element, error) {
 	m := &kjson.Element{Kind: kjson.Map, Pos: p.tok.loc.pos(), M: map[string]*kjson.Element{}}
-	_, err := p.entries(nil, tRCurly, true, []string{"constant string", "}"}, func(key token) error {
+	_, err := p.entries(nil, tRCurly, true, nil, isKey, func(key token) error {
 		if err := p.expectColon(nil); err != nil {
 			return err
 		}
@@ -242,7 +302,7 @@ func (p *parser) genericMap() (*kjson.Element, error) {
 
 func (p *parser) genericList() (*kjson.Element, error) {
 	l := &kjson.Element{Kind: kjson.List, Pos: p.tok.loc.pos()}
-	_, err := p.entries(nil, tRSquare, true, nil, func(token) error {
+	_, err := p.entries(nil, tRSquare, true, nil, startsValue, func(token) error {
 		v, err := p.value()
 		if err != nil {
 			return err
@@ -256,7 +316,16 @@ func (p *parser) genericList() (*kjson.Element, error) {
 // schemaMap reads a map whose keys the schema m knows; p.tok is its "{".
 func (p *parser) schemaMap(m *mapSchema, into *kjson.Element) error {
 	open := p.tok
-	closing, err := p.entries(m, tRCurly, m.Empty, p.sch.keyTokens(m), func(key token) error {
+	starts := isKey
+	first := true
+	switch m.Unknown {
+	case "syntax":
+		starts = func(t token) bool { return t.kind == tString && m.Keys[t.s] != nil }
+	case "error-first":
+		starts = func(t token) bool { return t.kind == tString && (first || m.Keys[t.s] != nil) }
+	}
+	closing, err := p.entries(m, tRCurly, m.Empty, p.sch.keyTokens(m), starts, func(key token) error {
+		first = false
 		return p.schemaEntry(m, into, key)
 	})
 	if err != nil {
@@ -283,7 +352,7 @@ func (p *parser) schemaEntry(m *mapSchema, into *kjson.Element, key token) error
 	sh := m.Keys[key.s]
 	if sh == nil {
 		switch m.Unknown {
-		case "error":
+		case "error", "error-first":
 			return p.errAt(key.loc, `got unexpected keyword "`+key.s+`" in `+m.Name+` map.`)
 		case "any":
 			if err := p.duplicate(m, into, key); err != nil {
@@ -410,7 +479,7 @@ func (p *parser) schemaList(m *mapSchema, sh *shape, key token) (*kjson.Element,
 		first = append(first, "]")
 		p.sch.sortTokens(first)
 	}
-	_, err := p.entries(nil, tRSquare, sh.Empty, first, func(t token) error {
+	_, err := p.entries(nil, tRSquare, sh.Empty, first, startsShape(elem), func(t token) error {
 		var v *kjson.Element
 		var err error
 		if elem.has("map") && t.kind == tLCurly {

@@ -121,8 +121,12 @@ func buildServer(fam int, sec *kjson.Element) (*Server, error) {
 			s.Params[k] = v
 		}
 	}
-	// Kea's order: control-socket, hooks-libraries, dhcp-ddns,
-	// lease-database, shared-networks, subnets, then the globals.
+	// Kea's order: option-data, control-socket, hooks-libraries,
+	// dhcp-ddns, lease-database, shared-networks, subnets, then the
+	// globals.
+	if err := checkOptionData(sec); err != nil {
+		return nil, err
+	}
 	if cs := sec.Get("control-socket"); cs != nil {
 		c, err := parseControlSocket(cs)
 		if err != nil {

@@ -66,11 +66,17 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 				return cfgErr("missing parameter 'name'", n)
 			}
 			if names[name.S] {
-				return &Error{Msg: "duplicate network '" + name.S + "' found in the configuration"}
+				return cfgErr("duplicate network '"+name.S+"' found in the configuration", nets)
 			}
 			names[name.S] = true
 			sn := &SharedNetwork{Name: name.S, Params: scalars(n), Raw: n}
 			derive(s.Params, sn.Params, n)
+			if err := checkOptionData(n); err != nil {
+				return err
+			}
+			if err := checkTimers(sn.Params); err != nil {
+				return err
+			}
 			if _, err := tripletAt(sn.Params, "valid-lifetime", n.Pos); err != nil {
 				return err
 			}
@@ -119,6 +125,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 	var pools []rawPool
 	if pl := raw.Get("pools"); pl != nil {
 		for _, pe := range pl.L {
+			if err := checkOptionData(pe); err != nil {
+				return nil, err
+			}
 			p, err := s.parsePool(pe)
 			if err != nil {
 				return nil, err
@@ -134,6 +143,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 			}
 			sub.PDPools = append(sub.PDPools, p)
 		}
+	}
+	if err := checkOptionData(raw); err != nil {
+		return nil, err
 	}
 	failed := func(err error) error {
 		return &Error{Msg: "subnet configuration failed: " + err.Error()}
@@ -173,6 +185,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 		return nil, failed(&Error{Msg: "Non IPv6 prefix " + addr.String() + " specified in subnet6"})
 	}
 	sub.Prefix = netip.PrefixFrom(addr, int(plen))
+	if err := checkTimers(params); err != nil {
+		return nil, failed(err)
+	}
 	if _, err := tripletAt(params, "valid-lifetime", raw.Pos); err != nil {
 		return nil, failed(err)
 	}
@@ -304,7 +319,7 @@ func parsePDPool(pe *kjson.Element) (PDPool, error) {
 			return 0, nil
 		}
 		if v.I < 0 || v.I > 255 {
-			return 0, &Error{Msg: "The '" + k + "' value (" + strconv.FormatInt(v.I, 10) + ") is not within expected range: (0 - 255)"}
+			return 0, cfgErr("out of range value ("+strconv.FormatInt(v.I, 10)+") specified for parameter '"+k+"'", v)
 		}
 		return int(v.I), nil
 	}
@@ -336,6 +351,9 @@ func parsePDPool(pe *kjson.Element) (PDPool, error) {
 	}
 	if plen > dlen {
 		return PDPool{}, fail("Delegated length (" + strconv.Itoa(dlen) + ") must be longer than or equal to prefix length (" + strconv.Itoa(plen) + ")")
+	}
+	if xlen != 0 && xlen < dlen {
+		return PDPool{}, fail("Excluded prefix (" + strconv.Itoa(xlen) + ") must be longer than or equal to the delegated prefix length (" + strconv.Itoa(dlen) + ")")
 	}
 	out := PDPool{Prefix: netip.PrefixFrom(addr, plen), DelegatedLen: dlen}
 	xs := "::"
@@ -427,4 +445,38 @@ func (sub *Subnet) InPDPool(prefix netip.Prefix) bool {
 		}
 	}
 	return false
+}
+
+// checkTimers applies Kea's checks of renew-timer and rebind-timer in a
+// subnet or shared network (derived values included).
+func checkTimers(params map[string]*kjson.Element) error {
+	renew, rebind := params["renew-timer"], params["rebind-timer"]
+	for _, t := range []struct {
+		name string
+		e    *kjson.Element
+	}{{"renew-timer", renew}, {"rebind-timer", rebind}} {
+		if t.e != nil && t.e.I < 0 {
+			return &Error{Msg: "the value of " + t.name + " (" + strconv.FormatInt(t.e.I, 10) + ") must be a positive number"}
+		}
+	}
+	if renew != nil && rebind != nil && renew.I > rebind.I {
+		return &Error{Msg: "the value of renew-timer (" + strconv.FormatInt(renew.I, 10) +
+			") is greater than the value of rebind-timer (" + strconv.FormatInt(rebind.I, 10) + ")"}
+	}
+	return nil
+}
+
+// checkOptionData applies Kea's first check of option-data entries: each
+// names its option by code or name.
+func checkOptionData(scope *kjson.Element) error {
+	od := scope.Get("option-data")
+	if od == nil {
+		return nil
+	}
+	for _, o := range od.L {
+		if o.Get("code") == nil && o.Get("name") == nil {
+			return cfgErr("option data configuration requires one of 'code' or 'name' parameters to be specified", o)
+		}
+	}
+	return nil
 }

@@ -203,6 +203,10 @@ def map_schema(params, ctx, req):
         ss = [syms(a) for a in rules[params]]
     items = []
     for x in ss:
+        if x == ['unknown_map_entry']:
+            # an unknown key is reported as such only as the first entry
+            m['unknown'] = 'error-first'
+            continue
         if params in x:
             if x[-1] != 'COMMA' and x[-1] != params:
                 items.append(x[-1])
@@ -223,7 +227,9 @@ def map_schema(params, ctx, req):
         while len(rules.get(r, [])) == 1 and len(syms(rules[r][0])) == 1 and not isterm(syms(rules[r][0])[0]):
             r = syms(rules[r][0])[0]
         if r == 'unknown_map_entry':
-            m['unknown'] = 'error'; continue
+            if m['unknown'] != 'error-first':
+                m['unknown'] = 'error'
+            continue
         if r == 'arbitrary_map_entry':
             m['unknown'] = 'any'; continue
         for alt in rules[r]:
