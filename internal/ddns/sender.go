@@ -78,9 +78,13 @@ type inflight struct {
 // (Kea 2.2's code suspends until the next reconfiguration; lessor follows
 // the documented behaviour.)
 //
-// Requests are re-sent from the oldest unconfirmed one after a failure, so
-// kea-dhcp-ddns may see a request twice; a repeated add or remove leaves
-// DNS as one would.
+// kea-dhcp-ddns never acknowledges a request. The sender's socket is
+// connected, so an ICMP port-unreachable (kea-dhcp-ddns not listening)
+// shows as an error; a request that drew none within ConfirmDelay counts
+// as delivered. Where ICMP errors are filtered a lost request goes
+// unnoticed, as it does with Kea. After a failure requests are re-sent
+// from the oldest unconfirmed one, so kea-dhcp-ddns may see a request
+// twice; a repeated add or remove leaves DNS as one would.
 type Sender struct {
 	cfg  Config
 	log  *slog.Logger
