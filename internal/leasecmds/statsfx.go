@@ -9,18 +9,26 @@ import (
 // statistic changes as Kea 2.2 (each change is a sample, and statistic-get
 // shows samples), except where Kea miscounts: an update that moves a lease
 // into the expired-reclaimed state within its subnet leaves Kea's
-// assigned count unchanged; lessor decrements it (docs/compatibility.md).
+// assigned count unchanged; lessor decrements it. Kea also counts IA_TA
+// leases as assigned prefixes (and declined addresses); lessor does not
+// count them (docs/compatibility.md).
 
 const (
 	assigned4 = "assigned-addresses"
 	declined  = "declined-addresses"
 )
 
+// assignedName6 names the assigned statistic of a lease type. Kea 2.2
+// counts IA_TA leases as prefixes at run time but not in its start-up
+// recount; lessor counts them nowhere, as the recount does ("").
 func assignedName6(t lease.Type) string {
-	if t == lease.TypeNA {
+	switch t {
+	case lease.TypeNA:
 		return "assigned-nas"
+	case lease.TypePD:
+		return "assigned-pds"
 	}
-	return "assigned-pds"
+	return ""
 }
 
 type statLease struct {
@@ -38,7 +46,7 @@ func sl6(l *lease.Lease6) statLease {
 }
 
 func onAdd(r *stats.Registry, l statLease) {
-	if l.state == lease.StateExpiredReclaimed {
+	if l.state == lease.StateExpiredReclaimed || l.assigned == "" {
 		return
 	}
 	r.Add(stats.SubnetName(l.subnet, l.assigned), 1)
@@ -49,7 +57,7 @@ func onAdd(r *stats.Registry, l statLease) {
 }
 
 func onDelete(r *stats.Registry, l statLease) {
-	if l.state == lease.StateExpiredReclaimed {
+	if l.state == lease.StateExpiredReclaimed || l.assigned == "" {
 		return
 	}
 	r.Add(stats.SubnetName(l.subnet, l.assigned), -1)
@@ -60,6 +68,9 @@ func onDelete(r *stats.Registry, l statLease) {
 }
 
 func onUpdate(r *stats.Registry, old, l statLease) {
+	if l.assigned == "" {
+		return
+	}
 	if old.state == lease.StateExpiredReclaimed {
 		onAdd(r, l)
 		return
