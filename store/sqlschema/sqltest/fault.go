@@ -240,7 +240,11 @@ func ServerOutage(t *testing.T, typ string, stop, start []string) {
 		}
 		return nil
 	}
+	restarted := false
 	defer func() {
+		if restarted {
+			return
+		}
 		if err := restart(); err != nil {
 			t.Errorf("restarting the server: %v", err)
 		}
@@ -257,6 +261,7 @@ func ServerOutage(t *testing.T, typ string, stop, start []string) {
 	if err := restart(); err != nil {
 		t.Fatalf("restarting the server: %v", err)
 	}
+	restarted = true
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		err = s.AddLease4(ctx, Lease4("192.0.2.3", 1))
