@@ -99,3 +99,11 @@ func TestServerOutage(t *testing.T) {
 		[]string{"sh", "-c", "mysqladmin -h 127.0.0.1 -u root shutdown"},
 		[]string{"sh", "-c", "start-stop-daemon --start --oknodo --background --chuid mysql --exec /usr/sbin/mariadbd && for i in $(seq 1 100); do mysqladmin -h 127.0.0.1 -u root ping >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1"})
 }
+
+func TestPagePlans(t *testing.T) { sqltest.PlanChecks(t, "mysql") }
+
+func BenchmarkStore(b *testing.B) { sqltest.Bench(b, "mysql") }
+
+func BenchmarkPages4_100k(b *testing.B) { sqltest.BenchPages(b, "mysql", 4, 100000) }
+
+func BenchmarkPages6_100k(b *testing.B) { sqltest.BenchPages(b, "mysql", 6, 100000) }

@@ -55,3 +55,11 @@ func TestServerOutage(t *testing.T) {
 		[]string{"pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "stop", "-m", "fast"},
 		[]string{"pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "start"})
 }
+
+func TestPagePlans(t *testing.T) { sqltest.PlanChecks(t, "postgresql") }
+
+func BenchmarkStore(b *testing.B) { sqltest.Bench(b, "postgresql") }
+
+func BenchmarkPages4_100k(b *testing.B) { sqltest.BenchPages(b, "postgresql", 4, 100000) }
+
+func BenchmarkPages6_100k(b *testing.B) { sqltest.BenchPages(b, "postgresql", 6, 100000) }
