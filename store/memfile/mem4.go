@@ -20,9 +20,9 @@ const (
 // rec4 is an IPv4 lease as the table keeps it (48 bytes plus its packed
 // variable data).
 type rec4 struct {
-	expSeq uint32 // order of entering its expiration-index key
 	cltt   int64
 	vd     string // hwaddr | client-id | hostname | user context
+	expSeq uint32 // order of entering its expiration-index key
 	addr   uint32
 	valid  uint32
 	subnet uint32

@@ -11,10 +11,10 @@ import (
 
 // rec6 is an IPv6 lease as the table keeps it.
 type rec6 struct {
-	expSeq   uint32
 	cltt     int64
 	vd       string // duid | hwaddr | hostname | user context
 	hi, lo   uint64 // address
+	expSeq   uint32
 	valid    uint32
 	pref     uint32
 	subnet   uint32

@@ -1,0 +1,234 @@
+package memfile
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/lessor-dhcp/lessor/lease"
+	"github.com/lessor-dhcp/lessor/store"
+)
+
+// benchLease4 is a typical lease: 6-byte MAC, 7-byte client-id, a short
+// hostname, spread over 16 subnets.
+func benchLease4(i int) *lease.Lease4 {
+	return &lease.Lease4{
+		Addr:     netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}),
+		HWAddr:   []byte{0x02, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)},
+		HWType:   lease.HTypeEther,
+		ClientID: []byte{1, 0x02, 0, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)},
+		ValidLft: 3600,
+		CLTT:     1_700_000_000 + int64(i%3600),
+		SubnetID: uint32(i%16 + 1),
+		Hostname: fmt.Sprintf("h%07d", i),
+	}
+}
+
+func fill4(tb testing.TB, s *Store, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	for i := 0; i < n; i++ {
+		if err := s.AddLease4(ctx, benchLease4(i)); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func memStore(tb testing.TB) *Store {
+	return openTest(tb, store.Config{Family: 4, Persist: boolPtr(false)})
+}
+
+func BenchmarkAdd4(b *testing.B) {
+	for _, persist := range []bool{false, true} {
+		b.Run(fmt.Sprintf("persist=%v", persist), func(b *testing.B) {
+			s := openTest(b, store.Config{Family: 4, Name: filepath.Join(b.TempDir(), "l.csv"), Persist: boolPtr(persist)})
+			defer s.Close()
+			ls := make([]*lease.Lease4, b.N)
+			for i := range ls {
+				ls[i] = benchLease4(i)
+			}
+			ctx := context.Background()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.AddLease4(ctx, ls[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAppendDurable measures fsynced adds from many goroutines
+// (group commit shares the fsyncs).
+func BenchmarkAppendDurable(b *testing.B) {
+	s := openTest(b, store.Config{Family: 4, Name: filepath.Join(b.TempDir(), "l.csv"), Durable: true})
+	defer s.Close()
+	var next atomic.Int64
+	ctx := context.Background()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.AddLease4(ctx, benchLease4(int(next.Add(1)))); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+const benchN = 100_000
+
+func BenchmarkGet4(b *testing.B) {
+	s := memStore(b)
+	fill4(b, s, benchN)
+	ctx := context.Background()
+	addrs := make([]netip.Addr, benchN)
+	for i := range addrs {
+		addrs[i] = benchLease4((i * 7919) % benchN).Addr
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if l, _ := s.GetLease4(ctx, addrs[i%benchN]); l == nil {
+			b.Fatal("missing")
+		}
+	}
+}
+
+func BenchmarkGetByHWAddr4(b *testing.B) {
+	s := memStore(b)
+	fill4(b, s, benchN)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		l := benchLease4((i * 7919) % benchN)
+		if got, _ := s.GetLease4ByHWAddr(ctx, l.HWAddr, l.SubnetID); got == nil {
+			b.Fatal("missing")
+		}
+	}
+}
+
+func BenchmarkUpdate4(b *testing.B) {
+	for _, persist := range []bool{false, true} {
+		b.Run(fmt.Sprintf("persist=%v", persist), func(b *testing.B) {
+			s := openTest(b, store.Config{Family: 4, Name: filepath.Join(b.TempDir(), "l.csv"), Persist: boolPtr(persist)})
+			defer s.Close()
+			fill4(b, s, benchN)
+			ctx := context.Background()
+			ls := make([]*lease.Lease4, benchN)
+			for i := range ls {
+				ls[i] = benchLease4(i)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				l := ls[(i*7919)%benchN]
+				l.CLTT++ // a renewal: new expiration, same identifiers
+				if err := s.UpdateLease4(ctx, l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkDelete4(b *testing.B) {
+	for _, persist := range []bool{false, true} {
+		b.Run(fmt.Sprintf("persist=%v", persist), func(b *testing.B) {
+			s := openTest(b, store.Config{Family: 4, Name: filepath.Join(b.TempDir(), "l.csv"), Persist: boolPtr(persist)})
+			defer s.Close()
+			fill4(b, s, b.N)
+			ctx := context.Background()
+			ls := make([]*lease.Lease4, b.N)
+			for i := range ls {
+				ls[i] = benchLease4(i)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := s.DeleteLease4(ctx, ls[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkPage4(b *testing.B) {
+	s := memStore(b)
+	fill4(b, s, benchN)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		after := benchLease4((i * 7919) % (benchN - 100)).Addr
+		if ls, _ := s.GetLeases4Page(ctx, after, 100); len(ls) != 100 {
+			b.Fatalf("page of %d", len(ls))
+		}
+	}
+}
+
+// writeBenchFile writes a lease file of n distinct leases.
+func writeBenchFile(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.Write(headerLine(4))
+	var buf []byte
+	for i := 0; i < n; i++ {
+		// Scatter the addresses so that the load does not see them in order.
+		l := benchLease4(int(uint32(i) * 2654435761 % uint32(n)))
+		buf = appendRow4(buf[:0], l, l.ValidLft)
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
+}
+
+func BenchmarkLoad1M(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "l.csv")
+	writeBenchFile(b, path, 1_000_000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s := openTest(b, store.Config{Family: 4, Name: path})
+		if s.Len() != 1_000_000 {
+			b.Fatalf("loaded %d leases", s.Len())
+		}
+		s.Close()
+	}
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestMemoryPerLease measures the heap held per IPv4 lease with 1M typical
+// leases (all indexes included); the goal is at most a third of Kea's
+// ~520 bytes.
+func TestMemoryPerLease(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 1M leases")
+	}
+	const n = 1_000_000
+	before := heapInUse()
+	s := memStore(t)
+	fill4(t, s, n)
+	after := heapInUse()
+	per := float64(after-before) / n
+	t.Logf("%.1f bytes per lease with %d leases", per, s.Len())
+	if per > 520.0/3 {
+		t.Errorf("%.1f bytes per lease, want at most %.1f", per, 520.0/3)
+	}
+	runtime.KeepAlive(s)
+}

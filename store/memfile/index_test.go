@@ -1,0 +1,97 @@
+package memfile
+
+import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestSortedListRandom checks the sorted chunks against a sorted slice
+// through random inserts and removals.
+func TestSortedListRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	l := newSortedList(cmp.Compare[uint32])
+	ref := map[uint32]bool{}
+	for i := 0; i < 200_000; i++ {
+		v := r.Uint32N(20_000)
+		if r.IntN(3) == 0 {
+			if l.remove(v) != ref[v] {
+				t.Fatalf("remove(%d) disagrees", v)
+			}
+			delete(ref, v)
+		} else {
+			if l.insert(v) == ref[v] {
+				t.Fatalf("insert(%d) disagrees", v)
+			}
+			ref[v] = true
+		}
+	}
+	var want []uint32
+	for v := range ref {
+		want = append(want, v)
+	}
+	slices.Sort(want)
+	var got []uint32
+	l.ascend(nil, func(v uint32) bool { got = append(got, v); return true })
+	if !slices.Equal(got, want) || l.Len() != len(want) {
+		t.Fatalf("list holds %d entries, want %d", len(got), len(want))
+	}
+	for _, c := range l.chunks {
+		if len(c) == 0 || len(c) > chunkMax {
+			t.Fatalf("chunk of %d entries", len(c))
+		}
+	}
+	// Seeks land on the first entry not below the target.
+	for i := 0; i < 1000; i++ {
+		x := r.Uint32N(21_000)
+		var first uint32
+		found := false
+		l.ascend(func(v uint32) int { return cmp.Compare(v, x) }, func(v uint32) bool {
+			first, found = v, true
+			return false
+		})
+		k, _ := slices.BinarySearch(want, x)
+		if found != (k < len(want)) || (found && first != want[k]) {
+			t.Fatalf("seek %d: %d %v", x, first, found)
+		}
+	}
+}
+
+// TestChainIndexRandom checks chains and the hash table (including
+// deletions that shift probe runs) against a reference.
+func TestChainIndexRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const slots = 5000
+	keys := make([]uint32, slots)
+	in := make([]bool, slots)
+	idx := newChainIndex(func(s uint32) uint32 { return keys[s] })
+	ref := map[uint32][]uint32{} // key -> slots in chain order
+	for i := 0; i < 100_000; i++ {
+		s := r.Uint32N(slots)
+		if in[s] {
+			idx.remove(s)
+			k := keys[s]
+			ref[k] = slices.DeleteFunc(ref[k], func(x uint32) bool { return x == s })
+			if len(ref[k]) == 0 {
+				delete(ref, k)
+			}
+			in[s] = false
+		} else {
+			keys[s] = r.Uint32N(2000)
+			idx.add(s)
+			ref[keys[s]] = append(ref[keys[s]], s)
+			in[s] = true
+		}
+	}
+	if idx.used != len(ref) {
+		t.Fatalf("table holds %d keys, want %d", idx.used, len(ref))
+	}
+	for k := uint32(0); k < 2100; k++ {
+		var got []uint32
+		idx.each(k, func(s uint32) bool { got = append(got, s); return true })
+		if !slices.Equal(got, ref[k]) {
+			t.Fatalf("chain of key %d: %v, want %v", k, got, ref[k])
+		}
+	}
+}
