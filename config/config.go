@@ -195,9 +195,9 @@ func FromElement(top *kjson.Element) (*File, error) {
 		}
 		sec := top.M[k]
 		if sec.Kind != kjson.Map {
-			return nil, &Error{Msg: "'" + k + "' parameter is not a map"}
+			return nil, &Error{Msg: "'" + k + "' parameter expected to be a map."}
 		}
-		if err := checkElement(sch, sch.top, sec, true); err != nil {
+		if err := checkSection(sch.top, sec); err != nil {
 			return nil, err
 		}
 	}

@@ -260,34 +260,25 @@ func TestDhcp6Model(t *testing.T) {
 	}
 }
 
-func TestFromElement(t *testing.T) {
-	tests := []struct {
-		name, conf, want string
-	}{
-		{name: "ok", conf: `{"Dhcp4": {"subnet4": [{"id": 1, "subnet": "10.0.0.0/8", "pools": [{"pool": "10.0.0.1-10.0.0.9"}]}]}}`},
-		{name: "no section", conf: `{"Control-agent": {}}`, want: "Missing mandatory 'Dhcp4' or 'Dhcp6' parameter."},
-		{name: "unknown global", conf: `{"Dhcp4": {"foo": 1}}`, want: "unsupported global configuration parameter: foo (<wire>:0:18)"},
-		{name: "spurious subnet key", conf: `{"Dhcp4": {"subnet4": [{"subnet": "10.0.0.0/8", "bar": 1}]}}`, want: "spurious 'bar' parameter"},
-		{name: "type", conf: `{"Dhcp4": {"valid-lifetime": "x"}}`, want: "'valid-lifetime' parameter is not an integer"},
-		{name: "enum", conf: `{"Dhcp4": {"lease-database": {"type": "cql"}}}`, want: "unsupported value 'cql' for parameter 'type' (<wire>:0:38)"},
-		{name: "semantic", conf: `{"Dhcp4": {"subnet4": [{"id": 1, "subnet": "10.0.0.0/8"}, {"id": 1, "subnet": "11.0.0.0/8"}]}}`,
-			want: "ID of the new IPv4 subnet '1' is already in use (<wire>:0:59)"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			e, err := kjson.ParseWire([]byte(tc.conf))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = FromElement(e)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-		})
+func TestFromElementSections(t *testing.T) {
+	for _, tc := range []struct{ conf, want string }{
+		{`{"Control-agent": {}}`, "Missing mandatory 'Dhcp4' or 'Dhcp6' parameter."},
+		{`{"Dhcp4": 1}`, "'Dhcp4' parameter expected to be a map."},
+		{`{"Dhcp4": {}, "Foo": 1}`, "unsupported top-level parameter: Foo (<wire>:0:20)"},
+		{`{"Dhcp6": {"subnet6": [{"subnet": "2001:db8::/64", "pd-pools": [{"prefix": "2001:db8:1::", "prefix-len": 48, "delegated-len": 64, "x": 1}]}]}}`, "spurious 'x' parameter"},
+		{`{"Dhcp4": {}, "Dhcp6": {}}`, ""},
+	} {
+		e, err := kjson.ParseWire([]byte(tc.conf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if _, err := FromElement(e); err != nil {
+			got = err.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.conf, got, tc.want)
+		}
 	}
 }
 
