@@ -289,6 +289,8 @@ func DriverConfig(cfg store.Config) *gomysql.Config {
 	c.DBName = cfg.Name
 	c.Timeout = sqlstore.ConnectTimeout(cfg)
 	c.AllowNativePasswords = true
+	// Affected rows of an update are the rows it matched, changed or not.
+	c.ClientFoundRows = true
 	c.Params = map[string]string{"time_zone": "'+00:00'"}
 	return c
 }

@@ -107,3 +107,8 @@ func BenchmarkStore(b *testing.B) { sqltest.Bench(b, "mysql") }
 func BenchmarkPages4_100k(b *testing.B) { sqltest.BenchPages(b, "mysql", 4, 100000) }
 
 func BenchmarkPages6_100k(b *testing.B) { sqltest.BenchPages(b, "mysql", 6, 100000) }
+
+func TestUnchangedUpdate(t *testing.T) {
+	st := sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 0, sqltest.Lessor))
+	sqltest.UnchangedUpdate(t, st.V4(), st.V6())
+}

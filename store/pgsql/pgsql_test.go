@@ -63,3 +63,8 @@ func BenchmarkStore(b *testing.B) { sqltest.Bench(b, "postgresql") }
 func BenchmarkPages4_100k(b *testing.B) { sqltest.BenchPages(b, "postgresql", 4, 100000) }
 
 func BenchmarkPages6_100k(b *testing.B) { sqltest.BenchPages(b, "postgresql", 6, 100000) }
+
+func TestUnchangedUpdate(t *testing.T) {
+	st := sqltest.Open(t, sqltest.NewDatabase(t, "postgresql", 0, sqltest.Lessor))
+	sqltest.UnchangedUpdate(t, st.V4(), st.V6())
+}

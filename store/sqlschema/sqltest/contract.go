@@ -434,3 +434,23 @@ func Run6(t *testing.T, open func(t *testing.T) store.Store6) {
 		}
 	})
 }
+
+// UnchangedUpdate checks that updating a lease to what it already is
+// succeeds (MySQL counts matched rows, not changed ones).
+func UnchangedUpdate(t *testing.T, s4 store.Store4, s6 store.Store6) {
+	ctx := context.Background()
+	l4 := Lease4("192.0.2.77", 1)
+	l6 := Lease6("2001:db8::77", 1)
+	if err := s4.AddLease4(ctx, l4); err != nil {
+		t.Fatal(err)
+	}
+	if err := s6.AddLease6(ctx, l6); err != nil {
+		t.Fatal(err)
+	}
+	if err := s4.UpdateLease4(ctx, l4); err != nil {
+		t.Errorf("unchanged lease4 update: %v", err)
+	}
+	if err := s6.UpdateLease6(ctx, l6); err != nil {
+		t.Errorf("unchanged lease6 update: %v", err)
+	}
+}
