@@ -288,6 +288,29 @@ func TestAgentMatchesKea(t *testing.T) {
 	startKea(t, dir, keaAgent, "ca-auth", agentConf(authPort, auth), tcpReady(authPort))
 	kea := fmt.Sprintf("http://127.0.0.1:%d", plainPort)
 	keaAuth := fmt.Sprintf("http://127.0.0.1:%d", authPort)
+	// config-get shows the configuration: compare it with a listener
+	// configured exactly as Kea's (same socket, same port number).
+	for _, a := range []string{"", auth} {
+		k := send(t, kea, httpCase{method: "POST", body: `{"command":"config-get"}`, auth: basicAdmin})
+		port := plainPort
+		if a != "" {
+			k = send(t, keaAuth, httpCase{method: "POST", body: `{"command":"config-get"}`, auth: basicAdmin})
+			port = authPort
+		}
+		raw := mustParse(t, agentConf(port, a))
+		cfg, err := ParseConfig(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := New(cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := kjson.NewList(srv.agentCommand(context.Background(), "config-get", nil)).Str(); l != k.body {
+			t.Errorf("config-get:\nkea    %s\nlessor %s", k.body, l)
+		}
+	}
+
 	sock = sock2
 	lessor := startLessor(t, agentConf(0, ""))
 	lessorAuth := startLessor(t, agentConf(0, auth))

@@ -187,7 +187,9 @@ func (s *Server) tlsConfig() (*tls.Config, error) {
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		ClientCAs:    pool,
-		ClientAuth:   tls.VerifyClientCertIfGiven,
+		// As Kea: without cert-required no client certificate is asked
+		// for (authentication is then up to basic authentication).
+		ClientAuth: tls.NoClientCert,
 	}
 	if s.cfg.CertRequired {
 		tc.ClientAuth = tls.RequireAndVerifyClientCert

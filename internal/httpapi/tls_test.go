@@ -161,7 +161,7 @@ func TestTLS(t *testing.T) {
 			}{
 				{"client certificate", []tls.Certificate{p.clientPair}, 0, true},
 				{"no client certificate", nil, 0, !required},
-				{"certificate from another CA", []tls.Certificate{p.roguePair}, 0, false},
+				{"certificate from another CA", []tls.Certificate{p.roguePair}, 0, !required},
 				{"TLS 1.1", []tls.Certificate{p.clientPair}, tls.VersionTLS11, false},
 				{"TLS 1.2", []tls.Certificate{p.clientPair}, tls.VersionTLS12, true},
 			}
@@ -204,5 +204,43 @@ func TestTLSConfigErrors(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("%s: got %v, want %q", c.conf, err, c.want)
 		}
+	}
+}
+
+// TestTLSMatchesKea checks that lessor accepts and refuses the same TLS
+// clients as Kea's agent.
+func TestTLSMatchesKea(t *testing.T) {
+	needFile(t, keaAgent)
+	p := makePKI(t)
+	dir := t.TempDir()
+	for _, required := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cert-required=%v", required), func(t *testing.T) {
+			port := freePort(t)
+			conf := func(port int) string {
+				return fmt.Sprintf(`{"Control-agent":{"http-host":"127.0.0.1","http-port":%d,"trust-anchor":%q,"cert-file":%q,"key-file":%q,"cert-required":%v}}`,
+					port, p.ca, p.serverCert, p.serverKeyFile, required)
+			}
+			startKea(t, dir, keaAgent, fmt.Sprintf("ca-tls-%v", required), conf(port), tcpReady(port))
+			kea := fmt.Sprintf("https://127.0.0.1:%d/", port)
+			lessor := strings.Replace(startLessor(t, conf(0)), "http://", "https://", 1) + "/"
+			cases := []struct {
+				name   string
+				certs  []tls.Certificate
+				maxVer uint16
+			}{
+				{"client certificate", []tls.Certificate{p.clientPair}, 0},
+				{"no client certificate", nil, 0},
+				{"certificate from another CA", []tls.Certificate{p.roguePair}, 0},
+				{"TLS 1.1", []tls.Certificate{p.clientPair}, tls.VersionTLS11},
+				{"TLS 1.2", []tls.Certificate{p.clientPair}, tls.VersionTLS12},
+			}
+			for _, c := range cases {
+				ks, kb, kerr := postCommand(tlsClient(p, c.certs, c.maxVer), kea, `{"command":"list-commands"}`)
+				ls, lb, lerr := postCommand(tlsClient(p, c.certs, c.maxVer), lessor, `{"command":"list-commands"}`)
+				if (kerr == nil) != (lerr == nil) || ks != ls || kb != lb {
+					t.Errorf("%s: kea %d %q %v; lessor %d %q %v", c.name, ks, kb, kerr, ls, lb, lerr)
+				}
+			}
+		})
 	}
 }
