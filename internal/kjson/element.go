@@ -23,6 +23,9 @@ const (
 	String
 	List
 	Map
+	// Lazy is an element whose text is produced when it is written (Gen):
+	// lessor streams long answers this way instead of building them.
+	Lazy
 )
 
 // String returns Kea's name of the kind ("integer", "map", ...).
@@ -69,6 +72,8 @@ type Element struct {
 	S    string
 	L    []*Element
 	M    map[string]*Element
+	// Gen writes a Lazy element's JSON text.
+	Gen func(w Writer)
 }
 
 // Constructors for elements without a position.
@@ -226,6 +231,8 @@ func (e *Element) Write(w Writer) {
 		return
 	}
 	switch e.Kind {
+	case Lazy:
+		e.Gen(w)
 	case Null:
 		w.WriteString("null")
 	case Int:

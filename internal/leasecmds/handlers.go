@@ -360,10 +360,45 @@ func (h *handlers) getAll(ctx context.Context, c *control.Command) *kjson.Elemen
 		}
 		return leaseList(v6, items, false)
 	}
-	if err := h.walkAll(ctx, v6, func(e *kjson.Element) { items = append(items, e) }); err != nil {
-		return errAnswer(storeError(err))
-	}
-	return leaseList(v6, items, false)
+	return h.streamAll(ctx, v6)
+}
+
+// streamAll answers leaseN-get-all without arguments. The leases are
+// written to the client as they are read, page by page, so the server's
+// memory does not grow with the lease count; the answer's bytes are the
+// ones leaseList would build (result and text come after the list in
+// Kea's key order, so they are known when written).
+func (h *handlers) streamAll(ctx context.Context, v6 bool) *kjson.Element {
+	count := 0
+	leases := &kjson.Element{Kind: kjson.Lazy, Gen: func(w kjson.Writer) {
+		w.WriteString("[ ")
+		err := h.walkAll(ctx, v6, func(e *kjson.Element) {
+			if count > 0 {
+				w.WriteString(", ")
+			}
+			e.Write(w)
+			count++
+		})
+		if err != nil && h.env.Log != nil {
+			h.env.Log.Error("listing all leases failed part way", "err", err)
+		}
+		w.WriteString(" ]")
+	}}
+	result := &kjson.Element{Kind: kjson.Lazy, Gen: func(w kjson.Writer) {
+		if count > 0 {
+			w.WriteString("0")
+		} else {
+			w.WriteString("3")
+		}
+	}}
+	text := &kjson.Element{Kind: kjson.Lazy, Gen: func(w kjson.Writer) {
+		kjson.WriteString(w, strconv.Itoa(count)+" "+familyText(v6)+" lease(s) found.")
+	}}
+	ans := kjson.NewMap()
+	ans.Set("arguments", kjson.NewMap().Set("leases", leases))
+	ans.Set("result", result)
+	ans.Set("text", text)
+	return ans
 }
 
 // walkAll visits every lease of a family in address order, page by page.
