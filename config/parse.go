@@ -138,6 +138,9 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 		if p.tok.kind == closing {
 			return p.tok, nil
 		}
+		if m != nil && m.Single {
+			return token{}, p.unexpected(p.tok, m, []string{closing.display()})
+		}
 		if p.tok.kind != tComma {
 			return token{}, p.unexpected(p.tok, m, later)
 		}

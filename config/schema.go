@@ -57,6 +57,7 @@ type mapSchema struct {
 	Empty    bool              `json:"empty"`    // may be {}
 	Unknown  string            `json:"unknown"`  // unknown keys: "error" (unexpected keyword), "any" (kept), "syntax"
 	Required []string          `json:"required"` // keys that must be present
+	Single   bool              `json:"single"`   // holds exactly one entry
 }
 
 type schema struct {

@@ -141,6 +141,9 @@ func buildServer(fam int, sec *kjson.Element) (*Server, error) {
 			if lib == nil {
 				return nil, cfgErr("hooks library configuration error: one or more hooks-libraries elements are missing the name of the library", h)
 			}
+			if strings.TrimSpace(lib.S) == "" {
+				return nil, cfgErr("hooks library configuration error: value of 'library' element must not be blank", lib)
+			}
 			if !knownHooks[path.Base(lib.S)] {
 				bad = append(bad, lib.S)
 			}
@@ -176,6 +179,9 @@ func buildServer(fam int, sec *kjson.Element) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := s.sharedNetworkChecks(); err != nil {
+		return nil, err
 	}
 	for _, sub := range s.Subnets {
 		sub.ValidLifetime = s.resolveTriplet(sub, "valid-lifetime")
@@ -404,6 +410,44 @@ func (s *Server) network(name string) *SharedNetwork {
 	for _, sn := range s.SharedNetworks {
 		if sn.Name == name {
 			return sn
+		}
+	}
+	return nil
+}
+
+// sharedNetworkChecks applies Kea's final checks of shared networks: the
+// subnets of one network name the same interface (or none), and every
+// network has a name.
+func (s *Server) sharedNetworkChecks() error {
+	str := func(m map[string]*kjson.Element, k string) string {
+		if v := m[k]; v != nil {
+			return v.S
+		}
+		return ""
+	}
+	for _, sn := range s.SharedNetworks {
+		iface := str(sn.Params, "interface")
+		txt := ""
+		for _, sub := range sn.Subnets {
+			si := str(sub.Params, "interface")
+			if si == "" {
+				si = str(sn.Params, "interface")
+			}
+			if iface == "" {
+				iface = si
+				continue
+			}
+			if si == "" {
+				continue
+			}
+			if si != iface {
+				return &Error{Msg: "Subnet " + sub.Prefix.String() + " has specified interface " + si +
+					", but earlier subnet in the same shared-network or the shared-network itself used " + iface}
+			}
+			txt += sub.Prefix.String() + " "
+		}
+		if sn.Name == "" {
+			return &Error{Msg: "Shared-network with subnets " + txt + " is missing mandatory 'name' parameter"}
 		}
 	}
 	return nil

@@ -74,6 +74,9 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 			if err := checkOptionData(n); err != nil {
 				return err
 			}
+			if err := s.checkRelay(n.Get("relay")); err != nil {
+				return err
+			}
 			if err := checkTimers(sn.Params); err != nil {
 				return err
 			}
@@ -145,6 +148,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 		}
 	}
 	if err := checkOptionData(raw); err != nil {
+		return nil, err
+	}
+	if err := s.checkRelay(raw.Get("relay")); err != nil {
 		return nil, err
 	}
 	failed := func(err error) error {
@@ -223,6 +229,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 			}
 		}
 		sub.Pools = append(sub.Pools, p)
+	}
+	if err := s.checkReservations(sub); err != nil {
+		return nil, err
 	}
 	for i, p := range sub.PDPools {
 		for _, q := range sub.PDPools[:i] {
@@ -476,6 +485,85 @@ func checkOptionData(scope *kjson.Element) error {
 	for _, o := range od.L {
 		if o.Get("code") == nil && o.Get("name") == nil {
 			return cfgErr("option data configuration requires one of 'code' or 'name' parameters to be specified", o)
+		}
+	}
+	return nil
+}
+
+// checkRelay applies Kea's checks of a "relay" map.
+func (s *Server) checkRelay(relay *kjson.Element) error {
+	if relay == nil {
+		return nil
+	}
+	one, list := relay.Get("ip-address"), relay.Get("ip-addresses")
+	if one != nil && list != nil {
+		return &Error{Msg: "specify either ip-address or ip-addresses, not both"}
+	}
+	if one == nil && list == nil {
+		return &Error{Msg: "ip-addresses is required"}
+	}
+	fam := "IPv4"
+	if s.Family == 6 {
+		fam = "IPv6"
+	}
+	check := func(text string, at *kjson.Element, seen map[netip.Addr]bool) error {
+		a, ok := parseAddr(text)
+		if !ok {
+			return cfgErr("address "+text+" is not a valid: "+fam+"address", at)
+		}
+		if a.Is4() != (s.Family == 4) {
+			return cfgErr("address "+text+" is not a: "+fam+"address", at)
+		}
+		if seen[a] {
+			return cfgErr("cannot add address: "+text+" to relay info: RelayInfo already contains address: "+a.String(), at)
+		}
+		seen[a] = true
+		return nil
+	}
+	seen := map[netip.Addr]bool{}
+	if one != nil {
+		return check(one.S, one, seen)
+	}
+	for _, a := range list.L {
+		if err := check(a.S, list, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkReservations applies Kea's check that reserved addresses lie in
+// their subnet (other reservation checks are not made: lessor does not
+// serve reservations).
+func (s *Server) checkReservations(sub *Subnet) error {
+	rs := sub.Raw.Get("reservations")
+	if rs == nil {
+		return nil
+	}
+	masked := sub.Prefix.Masked()
+	outside := func(text string) error {
+		a, ok := parseAddr(text)
+		if !ok || masked.Contains(a) || (s.Family == 4 && a == netip.IPv4Unspecified()) {
+			return nil
+		}
+		return &Error{Msg: "specified reservation '" + a.String() + "' is not within the IPv" +
+			strconv.Itoa(s.Family) + " subnet '" + sub.Prefix.String() + "'"}
+	}
+	for _, r := range rs.L {
+		if s.Family == 4 {
+			if ip := r.Get("ip-address"); ip != nil {
+				if err := outside(ip.S); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if ips := r.Get("ip-addresses"); ips != nil {
+			for _, ip := range ips.L {
+				if err := outside(ip.S); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

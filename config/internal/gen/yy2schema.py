@@ -201,6 +201,9 @@ def map_schema(params, ctx, req):
         assert len(rest) == 1 and len(rest[0]) == 1
         params = rest[0][0]
         ss = [syms(a) for a in rules[params]]
+    if not any(params in x for x in ss):
+        # a choice of one entry, not a list of entries
+        m['single'] = True
     items = []
     for x in ss:
         if x == ['unknown_map_entry']:
