@@ -61,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *test != "" {
 		if _, err := config.Load(*test); err != nil {
-			fmt.Fprintf(stderr, "Error encountered: %v\n", err)
+			fmt.Fprintf(stderr, "Syntax check failed with: %v\n", err)
 			return 1
 		}
 		return 0

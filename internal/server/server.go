@@ -112,7 +112,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	// The other family's commands act on a store of their own, in memory,
 	// as in Kea.
 	other := store.Config{Type: "memfile", Family: 10 - sc.Family, Persist: new(bool)}
-	if f.other, err = store.Open(ctx, other, s.log); err != nil {
+	if f.other, err = store.Open(ctx, other, slog.New(slog.DiscardHandler)); err != nil {
 		own.Close()
 		return nil, err
 	}
