@@ -73,6 +73,7 @@ type Limits struct {
 	WriteTimeout   time.Duration // to answer, command included
 	IdleTimeout    time.Duration // keep-alive connections (Kea: 30 s)
 	MaxConcurrent  int           // requests served at once; more wait
+	MaxConnections int           // connections open at once; more wait in the backlog
 	ForwardTimeout time.Duration // forwarding to a UNIX socket (Kea: 60 s)
 }
 
@@ -84,6 +85,7 @@ var DefaultLimits = Limits{
 	WriteTimeout:   90 * time.Second,
 	IdleTimeout:    30 * time.Second,
 	MaxConcurrent:  64,
+	MaxConnections: 256,
 	ForwardTimeout: 60 * time.Second,
 }
 
@@ -106,6 +108,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConcurrent > 0 {
 		d.MaxConcurrent = l.MaxConcurrent
+	}
+	if l.MaxConnections > 0 {
+		d.MaxConnections = l.MaxConnections
 	}
 	if l.ForwardTimeout > 0 {
 		d.ForwardTimeout = l.ForwardTimeout
@@ -620,6 +625,7 @@ func ParseServerSocket(raw *kjson.Element) (*Config, error) {
 //
 //	"user-context": {"lessor": {"max-body-size": 1048576, "read-timeout": 10,
 //	  "write-timeout": 90, "idle-timeout": 30, "max-concurrent-requests": 64,
+//	  "max-connections": 256, "forward-timeout": 60,
 //	  "metrics": true, "metrics-path": "/metrics", "metrics-open": false}}
 //
 // Timeouts are in seconds.
@@ -639,6 +645,7 @@ func (c *Config) parseExtensions() error {
 		"idle-timeout":            func(v int64) { c.Limits.IdleTimeout = time.Duration(v) * time.Second },
 		"forward-timeout":         func(v int64) { c.Limits.ForwardTimeout = time.Duration(v) * time.Second },
 		"max-concurrent-requests": func(v int64) { c.Limits.MaxConcurrent = int(v) },
+		"max-connections":         func(v int64) { c.Limits.MaxConnections = int(v) },
 	}
 	keys := ext.Keys()
 	sort.Strings(keys)

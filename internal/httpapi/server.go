@@ -162,6 +162,7 @@ func (s *Server) Listen() (net.Addr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: listen on %s: %w", s.cfg.Addr(), err)
 	}
+	ln = newLimitListener(ln, s.limits.MaxConnections)
 	if s.cfg.TLS() {
 		tc, err := s.tlsConfig()
 		if err != nil {

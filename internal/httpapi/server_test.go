@@ -322,3 +322,35 @@ func TestShutdownStopsServe(t *testing.T) {
 		t.Errorf("listener still open")
 	}
 }
+
+func TestMaxConnections(t *testing.T) {
+	cfg := parseConf(t, `{"user-context":{"lessor":{"max-connections":2}}}`)
+	s := serve(t, cfg, nil, nil)
+	addr := strings.TrimPrefix(s.base, "http://")
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond)
+	answered := make(chan httpAnswer, 1)
+	go func() { answered <- post(t, s.base, `{"command":"list-commands"}`) }()
+	select {
+	case a := <-answered:
+		t.Fatalf("third connection served while two are open: %d", a.status)
+	case <-time.After(300 * time.Millisecond):
+	}
+	held[0].Close()
+	select {
+	case a := <-answered:
+		if a.status != 200 {
+			t.Errorf("after a slot freed: %d %s", a.status, a.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiting connection never served")
+	}
+}
