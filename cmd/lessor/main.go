@@ -100,6 +100,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}()
+	if f := os.Getenv("LESSOR_CPUPROFILE"); f != "" {
+		stopProfile, err := startCPUProfile(f)
+		if err != nil {
+			log.Error("cpu profile", "err", err)
+		} else {
+			defer stopProfile()
+		}
+	}
 	log.Info("lessor started", "version", server.Version, "config", cfgs[0])
 	if err := srv.Serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("serve failed", "err", err)

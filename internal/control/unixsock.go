@@ -34,6 +34,11 @@ type SocketOptions struct {
 	MaxConns int
 	// Mode is the socket file's permission bits (0 = 0600).
 	Mode os.FileMode
+	// MaxDepth bounds the nesting of maps and lists in one command
+	// (0 = 10000). Deeper commands are answered with an error instead of
+	// being parsed: the parser is recursive and an unbounded depth would
+	// exhaust the stack and end the process.
+	MaxDepth int
 }
 
 // SocketServer serves Kea's UNIX control socket protocol: one command per
@@ -67,6 +72,9 @@ func Listen(path string, disp Dispatcher, opts SocketOptions, log *slog.Logger) 
 	}
 	if opts.Mode == 0 {
 		opts.Mode = 0o600
+	}
+	if opts.MaxDepth == 0 {
+		opts.MaxDepth = 10000
 	}
 	lock, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -166,7 +174,10 @@ func (s *SocketServer) Close() error {
 	return err
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+var (
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
+)
 
 func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
 	defer c.Close()
@@ -203,15 +214,51 @@ func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
 	}
 	if answer == nil {
 		if feed.OK() {
-			answer = s.disp.HandleWire(ctx, feed.Text())
+			if nestingDepth(feed.Text()) > s.opts.MaxDepth {
+				answer = Error("Command exceeds the maximum nesting depth of " + strconv.Itoa(s.opts.MaxDepth))
+			} else {
+				answer = s.disp.HandleWire(ctx, feed.Text())
+			}
 		} else {
 			answer = Error(feed.Err())
 		}
 	}
 	c.SetWriteDeadline(time.Now().Add(time.Minute))
-	w := bufio.NewWriterSize(c, 32<<10)
+	w := writerPool.Get().(*bufio.Writer)
+	w.Reset(c)
 	answer.Write(w)
 	if err := w.Flush(); err != nil {
 		s.log.Debug("control socket write failed", "err", err)
 	}
+	w.Reset(nil)
+	writerPool.Put(w)
+}
+
+// nestingDepth is the deepest nesting of maps and lists in a command text
+// as the feed keeps it (comments removed; brackets inside strings do not
+// count).
+func nestingDepth(text []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range text {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }
