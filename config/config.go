@@ -56,7 +56,8 @@ type Server struct {
 	// with Kea's global defaults filled in where they are not given.
 	Params map[string]*kjson.Element
 
-	byID map[uint32]*Subnet
+	byID    map[uint32]*Subnet
+	idOrder []*Subnet // subnets by ascending id, for SelectSubnet
 }
 
 // Triplet is a lifetime with its bounds, as Kea's Triplet: when only some
@@ -86,6 +87,8 @@ type Subnet struct {
 	// shared network entries Kea copies into subnets).
 	Params map[string]*kjson.Element
 	Raw    *kjson.Element
+
+	masked netip.Prefix
 }
 
 // SharedNetwork is one shared-networks entry.
@@ -218,6 +221,11 @@ func build(top *kjson.Element) (*File, error) {
 		s, err := buildServer(fam, sec)
 		if err != nil {
 			return nil, err
+		}
+		// The obsolete top-level Logging section applies to servers
+		// that have no loggers of their own.
+		if lg := top.Get(sectionLogging).Get("loggers"); lg != nil && lg.Kind == kjson.List && s.Loggers == nil {
+			s.Loggers = parseLoggers(lg)
 		}
 		if fam == 4 {
 			f.Dhcp4 = s

@@ -222,7 +222,7 @@ func TestDhcp6Model(t *testing.T) {
   "Dhcp4": {"subnet4": [{"id": 5, "subnet": "10.0.0.0/8"}]},
   "Control-agent": {"http-host": "127.0.0.1", "http-port": 8000},
   "DhcpDdns": {"ip-address": "127.0.0.1"},
-  "Logging": {"loggers": []}
+  "Logging": {"loggers": [{"name": "kea-dhcp6", "severity": "WARN"}]}
 }`)
 	s := f.Dhcp6
 	if s == nil || f.Dhcp4 == nil || f.ControlAgent.Get("http-port").I != 8000 || s.Family != 6 {
@@ -257,6 +257,9 @@ func TestDhcp6Model(t *testing.T) {
 	}
 	if f.Raw.Get("DhcpDdns") == nil || f.Raw.Get("Logging") == nil {
 		t.Error("raw sections")
+	}
+	if len(s.Loggers) != 1 || s.Loggers[0].Severity != "WARN" || len(f.Dhcp4.Loggers) != 1 {
+		t.Errorf("loggers from the Logging section: %+v", s.Loggers)
 	}
 }
 

@@ -58,6 +58,8 @@ type mapSchema struct {
 	Unknown  string            `json:"unknown"`  // unknown keys: "error" (unexpected keyword), "any" (kept), "syntax"
 	Required []string          `json:"required"` // keys that must be present
 	Single   bool              `json:"single"`   // holds exactly one entry
+
+	keyTokens []string // Keys as token names, in Kea's order
 }
 
 type schema struct {
@@ -99,6 +101,9 @@ func loadSchema(data []byte) *schema {
 			link(sh)
 		}
 	}
+	for _, m := range s.Maps {
+		m.keyTokens = s.computeKeyTokens(m)
+	}
 	s.top = s.Maps[s.Top]
 	return &s
 }
@@ -139,7 +144,9 @@ func (s *schema) sortTokens(names []string) {
 }
 
 // keyTokens returns the keys of a map as token names, in Kea's order.
-func (s *schema) keyTokens(m *mapSchema) []string {
+func (s *schema) keyTokens(m *mapSchema) []string { return m.keyTokens }
+
+func (s *schema) computeKeyTokens(m *mapSchema) []string {
 	names := make([]string, 0, len(m.Keys)+1)
 	for k := range m.Keys {
 		names = append(names, k)

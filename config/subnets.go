@@ -2,11 +2,16 @@ package config
 
 import (
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
 )
+
+// noBlanks removes the spaces and tabs Kea ignores in subnet and pool
+// texts.
+var noBlanks = strings.NewReplacer(" ", "", "\t", "")
 
 // maxSubnetID is the largest subnet id Kea accepts.
 const maxSubnetID = 4294967294
@@ -51,6 +56,7 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 		}
 		seenPrefix[sub.Prefix.String()] = true
 		s.byID[sub.ID] = sub
+		s.idOrder = append(s.idOrder, sub)
 		if sn != nil {
 			sub.SharedNetwork = sn.Name
 			sn.Subnets = append(sn.Subnets, sub)
@@ -105,6 +111,7 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 			}
 		}
 	}
+	sort.Slice(s.idOrder, func(i, j int) bool { return s.idOrder[i].ID < s.idOrder[j].ID })
 	return nil
 }
 
@@ -160,7 +167,7 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 	if se == nil {
 		return nil, failed(cfgErr("mandatory 'subnet' parameter is missing for a subnet being configured", raw))
 	}
-	txt := strings.NewReplacer(" ", "", "\t", "").Replace(se.S)
+	txt := noBlanks.Replace(se.S)
 	slash := strings.IndexByte(txt, '/')
 	if slash < 0 {
 		return nil, failed(cfgErr("Invalid subnet syntax (prefix/len expected):"+txt, se))
@@ -191,6 +198,7 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 		return nil, failed(&Error{Msg: "Non IPv6 prefix " + addr.String() + " specified in subnet6"})
 	}
 	sub.Prefix = netip.PrefixFrom(addr, int(plen))
+	sub.masked = sub.Prefix.Masked()
 	if err := checkTimers(params); err != nil {
 		return nil, failed(err)
 	}
@@ -285,7 +293,7 @@ func (s *Server) parsePool(pe *kjson.Element) (Pool, error) {
 	if tp == nil {
 		return Pool{}, &Error{Msg: "Mandatory 'pool' entry missing in definition: (" + pe.Pos.String() + ")"}
 	}
-	txt := strings.NewReplacer(" ", "", "\t", "").Replace(tp.S)
+	txt := noBlanks.Replace(tp.S)
 	parseFail := func() error { return cfgErr("Failed to parse pool definition: "+txt, tp) }
 	createFail := func() error { return cfgErr("Failed to create pool defined by: "+txt, tp) }
 	want4 := s.Family == 4
@@ -401,15 +409,12 @@ func (s *Server) SubnetByID(id uint32) *Subnet { return s.byID[id] }
 // ascending id order (the order of Kea's subnet container), the first
 // match wins. Nil if none.
 func (s *Server) SelectSubnet(addr netip.Addr) *Subnet {
-	var best *Subnet
-	for _, sub := range s.Subnets {
-		if sub.Prefix.Masked().Contains(addr) {
-			if best == nil || sub.ID < best.ID {
-				best = sub
-			}
+	for _, sub := range s.idOrder {
+		if sub.masked.Contains(addr) {
+			return sub
 		}
 	}
-	return best
+	return nil
 }
 
 // Param resolves a parameter such as "ddns-send-updates" with Kea's
