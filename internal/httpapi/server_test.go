@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -353,4 +354,42 @@ func TestMaxConnections(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("waiting connection never served")
 	}
+}
+
+// FuzzRequest feeds arbitrary bodies to the handler: every answer must be
+// one of Kea's statuses with a JSON body.
+func FuzzRequest(f *testing.F) {
+	for _, c := range agentCases() {
+		f.Add(c.body, c.ctype)
+	}
+	f.Add(`{"command":"x","service":["dhcp4",{"a":[1,2]}],"arguments":{"ip-address":"192.0.2.1"}}`, "")
+	cfg, err := ParseConfig(kjson.MustParse(`{"user-context":{"lessor":{"max-body-size":4096}}}`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	srv, err := New(cfg, map[string]Dispatcher{"dhcp4": &recorder{}}, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body, ctype string) {
+		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		if ctype == "" {
+			ctype = "application/json"
+		}
+		req.Header.Set("Content-Type", ctype)
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		switch rec.Code {
+		case 200, 400, 413:
+		default:
+			t.Fatalf("status %d", rec.Code)
+		}
+		e, err := kjson.ParseString(rec.Body.Bytes())
+		if err != nil {
+			t.Fatalf("answer is not JSON: %v: %q", err, rec.Body.String())
+		}
+		if rec.Code == 200 && (e.Kind != kjson.List || len(e.L) == 0) {
+			t.Fatalf("answer is not a list: %s", e.Str())
+		}
+	})
 }
