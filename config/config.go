@@ -105,10 +105,9 @@ type Pool struct{ First, Last netip.Addr }
 // PDPool is a pool of delegated prefixes: Prefix is the pool's prefix,
 // DelegatedLen the length of each delegated prefix.
 type PDPool struct {
-	Prefix          netip.Prefix
-	DelegatedLen    int
-	ExcludedPrefix  netip.Prefix // zero when absent
-	hasExcludedPref bool
+	Prefix         netip.Prefix
+	DelegatedLen   int
+	ExcludedPrefix netip.Prefix // zero (not IsValid) when absent
 }
 
 // ControlSocket is the "control-socket" map.

@@ -171,7 +171,11 @@ func (lx *lexer) skipSpace() {
 
 func (lx *lexer) invalidChar() error {
 	c := lx.src.data[lx.src.i]
-	return lx.errAt(lx.here(1), "Invalid character: "+string([]byte{c}))
+	text := string([]byte{c})
+	if c == 0 {
+		text = "" // Kea's text is a C string: it ends there
+	}
+	return lx.errAt(lx.here(1), "Invalid character: "+text)
 }
 
 // next returns the next token.

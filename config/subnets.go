@@ -396,7 +396,6 @@ func parsePDPool(pe *kjson.Element) (PDPool, error) {
 			return PDPool{}, fail("excluded prefix length " + strconv.Itoa(xlen) + " must be lower than the delegated prefix length " + strconv.Itoa(dlen))
 		}
 		out.ExcludedPrefix = netip.PrefixFrom(xaddr, xlen)
-		out.hasExcludedPref = true
 	}
 	return out, nil
 }
