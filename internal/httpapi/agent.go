@@ -49,7 +49,7 @@ func (s *Server) agentCommand(ctx context.Context, name string, args *kjson.Elem
 			Set("uptime", kjson.NewInt(up)).Set("reload", kjson.NewInt(up))
 		return kjson.NewMap().Set("result", kjson.NewInt(0)).Set("arguments", st)
 	case "config-get":
-		return kjson.NewMap().Set("result", kjson.NewInt(0)).Set("arguments", s.cfg.ToElement())
+		return kjson.NewMap().Set("result", kjson.NewInt(0)).Set("arguments", s.cur.Load().cfg.ToElement())
 	case "config-write":
 		return s.configWrite(args)
 	case "config-test", "config-set":
@@ -146,7 +146,7 @@ func (s *Server) configWrite(args *kjson.Element) *kjson.Element {
 			return answer(1, "Unable to determine filename.Please specify filename explicitly.")
 		}
 	}
-	text := prettyJSON(s.cfg.ToElement())
+	text := prettyJSON(s.cur.Load().cfg.ToElement())
 	if err := os.WriteFile(filename, []byte(text), 0o600); err != nil {
 		return answer(1, "Error during write-config:Unable to open file "+filename+" for writing")
 	}

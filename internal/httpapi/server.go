@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,12 +30,12 @@ import (
 
 // Server is the HTTP control listener.
 type Server struct {
-	cfg      *Config
+	cfg      *Config // as given to New: the listener's settings
 	limits   Limits
-	services map[string]Dispatcher
+	local    map[string]Dispatcher // in-process services
+	cur      atomic.Pointer[state]
 	log      *slog.Logger
 	sem      chan struct{}
-	creds    []credential
 	metrics  *apiMetrics
 	gatherer prometheus.Gatherer
 
@@ -47,6 +48,13 @@ type Server struct {
 	mu      sync.Mutex
 	ln      net.Listener
 	stop    context.CancelFunc
+}
+
+// state is what Apply may change while the listener runs.
+type state struct {
+	cfg      *Config
+	creds    []credential
+	services map[string]Dispatcher
 }
 
 // credential is one accepted "Authorization: Basic" value, kept as a hash
@@ -105,7 +113,7 @@ func New(cfg *Config, services map[string]Dispatcher, log *slog.Logger, opts ...
 	s := &Server{
 		cfg:      cfg,
 		limits:   cfg.Limits.withDefaults(),
-		services: map[string]Dispatcher{},
+		local:    map[string]Dispatcher{},
 		log:      log,
 		version:  "2.2.0",
 		extended: "2.2.0\nlessor control agent\n",
@@ -113,36 +121,67 @@ func New(cfg *Config, services map[string]Dispatcher, log *slog.Logger, opts ...
 		started:  time.Now(),
 	}
 	for name, d := range services {
-		s.services[name] = d
+		s.local[name] = d
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	if cfg.Mode == ModeServer && cfg.Service == "" {
-		if len(s.services) != 1 {
-			return nil, fmt.Errorf("httpapi: an HTTP control socket needs exactly one service, got %d", len(s.services))
+		if len(s.local) != 1 {
+			return nil, fmt.Errorf("httpapi: an HTTP control socket needs exactly one service, got %d", len(s.local))
 		}
-		for name := range s.services {
+		for name := range s.local {
 			cfg.Service = name
 		}
 	}
+	s.sem = make(chan struct{}, s.limits.MaxConcurrent)
+	s.cur.Store(s.newState(cfg))
+	return s, nil
+}
+
+func (s *Server) newState(cfg *Config) *state {
+	st := &state{cfg: cfg, services: map[string]Dispatcher{}}
+	for name, d := range s.local {
+		st.services[name] = d
+	}
 	if cfg.Mode == ModeAgent {
 		for name, si := range cfg.Sockets {
-			if _, ok := s.services[name]; !ok {
-				s.services[name] = &SocketDispatcher{Service: name, Path: si.Name, Timeout: s.limits.ForwardTimeout}
+			if _, ok := st.services[name]; !ok {
+				st.services[name] = &SocketDispatcher{Service: name, Path: si.Name, Timeout: s.limits.ForwardTimeout}
 			}
 		}
 	}
-	s.sem = make(chan struct{}, s.limits.MaxConcurrent)
-	users := make([]string, 0, len(cfg.credentials))
+	creds := make([]string, 0, len(cfg.credentials))
 	for cred := range cfg.credentials {
-		users = append(users, cred)
+		creds = append(creds, cred)
 	}
-	sort.Strings(users)
-	for _, cred := range users {
-		s.creds = append(s.creds, credential{sum: sha256.Sum256([]byte(cred)), user: cfg.credentials[cred]})
+	sort.Strings(creds)
+	for _, cred := range creds {
+		st.creds = append(st.creds, credential{sum: sha256.Sum256([]byte(cred)), user: cfg.credentials[cred]})
 	}
-	return s, nil
+	return st
+}
+
+// Apply switches a running server to cfg: authentication, control sockets,
+// extra headers and metrics settings take effect for the next request.
+// A change of address, TLS settings or mode needs a new Server; Apply
+// refuses it and keeps the current configuration. Limits keep their
+// values until restart.
+func (s *Server) Apply(cfg *Config) error {
+	old := s.cur.Load().cfg
+	switch {
+	case cfg.Mode != old.Mode:
+		return errors.New("httpapi: the listener's mode cannot change at run time")
+	case cfg.Addr() != old.Addr():
+		return fmt.Errorf("httpapi: the listen address cannot change at run time (%s to %s)", old.Addr(), cfg.Addr())
+	case cfg.TrustAnchor != old.TrustAnchor || cfg.CertFile != old.CertFile || cfg.KeyFile != old.KeyFile || cfg.CertRequired != old.CertRequired:
+		return errors.New("httpapi: TLS settings cannot change at run time")
+	}
+	if cfg.Mode == ModeServer && cfg.Service == "" {
+		cfg.Service = old.Service
+	}
+	s.cur.Store(s.newState(cfg))
+	return nil
 }
 
 // basicCredential is the base64 text a client sends for user and password.
@@ -289,7 +328,7 @@ var statusText = map[int]string{
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, body string) {
 	h := w.Header()
-	for _, x := range s.cfg.HTTPHeaders {
+	for _, x := range s.cur.Load().cfg.HTTPHeaders {
 		h[x.Name] = []string{x.Value}
 	}
 	h["Content-Type"] = []string{"application/json"}
@@ -304,7 +343,10 @@ func (s *Server) writeStock(w http.ResponseWriter, status int) {
 }
 
 func (s *Server) unauthorized(w http.ResponseWriter) {
-	realm := s.cfg.Auth.Realm
+	realm := ""
+	if a := s.cur.Load().cfg.Auth; a != nil {
+		realm = a.Realm
+	}
 	w.Header()["WWW-Authenticate"] = []string{`Basic realm="` + realm + `"`}
 	s.writeStock(w, http.StatusUnauthorized)
 }
@@ -312,8 +354,8 @@ func (s *Server) unauthorized(w http.ResponseWriter) {
 // authorized checks the Authorization header as Kea does: the scheme
 // "basic" in any case, then the base64 text exactly as configured. Every
 // configured credential is compared, in constant time.
-func (s *Server) authorized(r *http.Request) (user string, ok bool) {
-	if s.cfg.Auth == nil || len(s.creds) == 0 {
+func (s *Server) authorized(r *http.Request, st *state) (user string, ok bool) {
+	if st.cfg.Auth == nil || len(st.creds) == 0 {
 		return "", true
 	}
 	v := strings.TrimSpace(r.Header.Get("Authorization"))
@@ -321,7 +363,7 @@ func (s *Server) authorized(r *http.Request) (user string, ok bool) {
 		return "", false
 	}
 	sum := sha256.Sum256([]byte(strings.TrimSpace(v[5:])))
-	for _, c := range s.creds {
+	for _, c := range st.creds {
 		if subtle.ConstantTimeCompare(sum[:], c.sum[:]) == 1 {
 			user, ok = c.user, true
 		}
@@ -349,9 +391,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if s.gatherer != nil && s.cfg.Metrics.Enabled && r.Method == http.MethodGet && r.URL.Path == s.metricsPath() {
-		if !s.cfg.Metrics.Open {
-			if _, ok := s.authorized(r); !ok {
+	st := s.cur.Load()
+	cfg := st.cfg
+	if s.gatherer != nil && cfg.Metrics.Enabled && r.Method == http.MethodGet && r.URL.Path == metricsPath(cfg) {
+		if !cfg.Metrics.Open {
+			if _, ok := s.authorized(r, st); !ok {
 				s.log.Info("HTTP control API: request not authorized", "remote", r.RemoteAddr, "path", r.URL.Path)
 				s.unauthorized(w)
 				return
@@ -393,14 +437,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	user, ok := s.authorized(r)
+	user, ok := s.authorized(r, st)
 	if !ok {
 		s.log.Info("HTTP control API: request not authorized", "remote", r.RemoteAddr)
 		s.unauthorized(w)
 		return
 	}
 	var ans *kjson.Element
-	if s.cfg.Mode == ModeServer {
+	if cfg.Mode == ModeServer {
 		ans = s.processServer(r.Context(), cmd)
 	} else {
 		ans = s.processAgent(r.Context(), cmd, user, r.RemoteAddr)
@@ -408,11 +452,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, ans.Str())
 }
 
-func (s *Server) metricsPath() string {
-	if s.cfg.Metrics.Path == "" {
+func metricsPath(cfg *Config) string {
+	if cfg.Metrics.Path == "" {
 		return "/metrics"
 	}
-	return s.cfg.Metrics.Path
+	return cfg.Metrics.Path
 }
 
 // parseCommand checks a command as Kea's command managers do and returns
@@ -490,7 +534,7 @@ func (s *Server) processAgent(ctx context.Context, cmd *kjson.Element, user, rem
 		if svc.Kind != kjson.String {
 			return kjson.NewList(answer(1, "Error during command processing: stringValue() called on non-string Element in ("+svc.Pos.String()+")"))
 		}
-		d, ok := s.services[svc.S]
+		d, ok := s.cur.Load().services[svc.S]
 		if !ok {
 			out.Add(answer(1, "forwarding socket is not configured for the server type "+svc.S))
 			continue
@@ -524,7 +568,7 @@ func (s *Server) processServer(ctx context.Context, cmd *kjson.Element) *kjson.E
 	if perr != "" {
 		return kjson.NewList(answer(1, "Error during command processing: "+perr))
 	}
-	a := s.dispatch(ctx, s.cfg.Service, name, s.services[s.cfg.Service], withoutService(cmd))
+	a := s.dispatch(ctx, s.cfg.Service, name, s.local[s.cfg.Service], withoutService(cmd))
 	if a.Kind == kjson.List {
 		return a
 	}

@@ -393,3 +393,31 @@ func FuzzRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestApply(t *testing.T) {
+	cfg := parseConf(t, `{"authentication":{"type":"basic","clients":[{"user":"admin","password":"secret"}]}}`)
+	s := serve(t, cfg, map[string]Dispatcher{"dhcp4": &recorder{}}, nil)
+	if a := post(t, s.base, `{"command":"list-commands"}`, basicAdmin); a.status != 200 {
+		t.Fatalf("before: %d", a.status)
+	}
+	next := parseConf(t, `{"http-port":0,"authentication":{"type":"basic","realm":"new","clients":[{"user":"ro","password":"other"}]},
+"control-sockets":{"d2":{"socket-name":"/nonexistent"}}}`)
+	if err := s.srv.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	if a := post(t, s.base, `{"command":"list-commands"}`, basicAdmin); a.status != 401 || a.header.Get("WWW-Authenticate") != `Basic realm="new"` {
+		t.Errorf("old credentials after Apply: %d %v", a.status, a.header)
+	}
+	a := post(t, s.base, `{"command":"x","service":["d2","dhcp4"]}`, "Basic cm86b3RoZXI=")
+	if a.status != 200 || !strings.Contains(a.body, "unable to forward command to the d2 service") || !strings.Contains(a.body, `"got"`) {
+		t.Errorf("after Apply: %d %s", a.status, a.body)
+	}
+	if c := post(t, s.base, `{"command":"config-get"}`, "Basic cm86b3RoZXI="); !strings.Contains(c.body, `"realm": "new"`) {
+		t.Errorf("config-get after Apply: %s", c.body)
+	}
+	for _, bad := range []string{`{"http-port":1}`, `{"http-port":0,"trust-anchor":"a","cert-file":"b","key-file":"c"}`} {
+		if err := s.srv.Apply(parseConf(t, bad)); err == nil {
+			t.Errorf("Apply(%s) accepted", bad)
+		}
+	}
+}
