@@ -14,10 +14,11 @@
 //
 // Where Kea's own MySQL backend answers differently from its memfile,
 // lessor keeps the memfile answer: pages walk lease6 in numeric address
-// order (through lessor's virtual column lessor_binaddr and its index,
-// which Open adds when missing), wipes work, and hostname lookups match
-// exactly. Secondary lookups are ordered by key, then address (see
-// sqlstore).
+// order (through lessor's indexed virtual column lessor_binaddr), wipes
+// work, hostname lookups match exactly (case included), and secondary
+// lookups come in the order leases were first added (lessor's lessor_seq
+// column). Open adds these objects (sqlschema.MySQLAdditions) to a
+// database kea-admin created, unless the store is read-only.
 package mysql
 
 import (

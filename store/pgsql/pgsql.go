@@ -9,9 +9,11 @@
 //
 // Where Kea's own PostgreSQL backend answers differently from its memfile,
 // lessor keeps the memfile answer: pages walk lease6 in numeric address
-// order (through lessor's index on address::inet, which Open creates when
-// it is missing), wipes work, and hostname lookups match exactly.
-// Secondary lookups are ordered by key, then address (see sqlstore).
+// order (through lessor's index on address::inet), wipes work, hostname
+// lookups match exactly, and secondary lookups come in the order leases
+// were first added (lessor's lessor_seq column). Open adds these objects
+// (sqlschema.PgSQLAdditions) to a database kea-admin created, unless the
+// store is read-only.
 package pgsql
 
 import (

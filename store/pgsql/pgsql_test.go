@@ -24,8 +24,10 @@ func TestContract6(t *testing.T) {
 // TestKeaInterop runs Kea 2.2 with its own PostgreSQL backend on the same
 // database as lessor and compares rows, statistics and answers.
 func TestKeaInterop(t *testing.T) {
-	t.Run("v4", func(t *testing.T) { sqltest.Interop4(t, "postgresql") })
-	t.Run("v6", func(t *testing.T) { sqltest.Interop6(t, "postgresql") })
+	t.Run("v4", func(t *testing.T) { sqltest.Interop4(t, "postgresql", sqltest.Lessor) })
+	t.Run("v6", func(t *testing.T) { sqltest.Interop6(t, "postgresql", sqltest.Lessor) })
+	t.Run("v4-kea-admin", func(t *testing.T) { sqltest.Interop4(t, "postgresql", sqltest.KeaAdmin) })
+	t.Run("v6-kea-admin", func(t *testing.T) { sqltest.Interop6(t, "postgresql", sqltest.KeaAdmin) })
 }
 
 func TestSchema(t *testing.T) { sqltest.SchemaChecks(t, "postgresql", 13, 0) }

@@ -6,7 +6,12 @@
 // Every change is one statement, so a lease is never half-written. A
 // connection failure is returned wrapped, in a text that says the lease
 // database is unavailable, and starts the reconnect policy of the
-// configuration (max-reconnect-tries, reconnect-wait-time, on-fail).
+// configuration (max-reconnect-tries, reconnect-wait-time, on-fail):
+// statements keep being tried (database/sql dials again on demand), and
+// when max-reconnect-tries attempts reconnect-wait-time milliseconds apart
+// all fail, the store reports it on Lost() unless on-fail is
+// "serve-retry-continue"; the server decides to exit from there. Open
+// itself tries max-reconnect-tries more times before it gives up.
 //
 // Secondary lookups (hw-address, client-id, DUID, IAID, hostname, subnet)
 // follow memfile's order: by key, then by the order in which the leases

@@ -52,11 +52,11 @@ var Commands6 = []string{
 }
 
 // Interop4 proves that Kea 2.2 and lessor's store for typ, on one
-// database, write the same rows and statistics and read each other's
-// leases.
-func Interop4(t *testing.T, typ string) {
+// database (initialized by lessor or by kea-admin), write the same rows and
+// statistics and read each other's leases.
+func Interop4(t *testing.T, typ string, schema Schema) {
 	ctx := context.Background()
-	cfg := NewDatabase(t, typ, 4, Lessor)
+	cfg := NewDatabase(t, typ, 4, schema)
 	kea := StartKea(t, 4, cfg)
 	for _, c := range Commands4 {
 		kea.MustSucceed(c)
@@ -113,9 +113,9 @@ func Interop4(t *testing.T, typ string) {
 }
 
 // Interop6 is Interop4 for IPv6 leases.
-func Interop6(t *testing.T, typ string) {
+func Interop6(t *testing.T, typ string, schema Schema) {
 	ctx := context.Background()
-	cfg := NewDatabase(t, typ, 6, Lessor)
+	cfg := NewDatabase(t, typ, 6, schema)
 	kea := StartKea(t, 6, cfg)
 	for _, c := range Commands6 {
 		kea.MustSucceed(c)
