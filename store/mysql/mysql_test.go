@@ -114,3 +114,12 @@ func TestUnchangedUpdate(t *testing.T) {
 	st := sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 0, sqltest.Lessor))
 	sqltest.UnchangedUpdate(t, st.V4(), st.V6())
 }
+
+// BenchmarkPages4_1M walks a million leases; it takes minutes to set up,
+// so it runs only with LESSOR_BENCH_1M=1.
+func BenchmarkPages4_1M(b *testing.B) {
+	if os.Getenv("LESSOR_BENCH_1M") != "1" {
+		b.Skip("set LESSOR_BENCH_1M=1 to walk a million leases")
+	}
+	sqltest.BenchPages(b, "mysql", 4, 1000000)
+}
