@@ -222,33 +222,40 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 	if s.Family == 6 {
 		typ = "IA_NA"
 	}
+	// Pools are added to the subnet in order (address pools, then prefix
+	// pools); each must lie in the subnet (prefix pools excepted) and not
+	// overlap one added before it (of any type, for IPv6).
+	type added struct{ first, last netip.Addr }
+	var done []added
 	masked := sub.Prefix.Masked()
-	for _, rp := range pools {
-		p := rp.p
-		rangeText := p.First.String() + "-" + p.Last.String()
-		if !masked.Contains(p.First) || !masked.Contains(p.Last) {
-			return nil, failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
+	check := func(typ string, first, last netip.Addr, inSubnet bool) error {
+		rangeText := first.String() + "-" + last.String()
+		if inSubnet && (!masked.Contains(first) || !masked.Contains(last)) {
+			return failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
 				" does not match the prefix of a subnet: "+sub.Prefix.String()+" to which it is being added", raw))
 		}
-		for _, q := range sub.Pools {
-			if p.First.Compare(q.Last) <= 0 && q.First.Compare(p.Last) <= 0 {
-				return nil, failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
+		for _, q := range done {
+			if first.Compare(q.last) <= 0 && q.first.Compare(last) <= 0 {
+				return failed(cfgErr("a pool of type "+typ+", with the following address range: "+rangeText+
 					" overlaps with an existing pool in the subnet: "+sub.Prefix.String()+" to which it is being added", raw))
 			}
 		}
-		sub.Pools = append(sub.Pools, p)
+		done = append(done, added{first, last})
+		return nil
+	}
+	for _, rp := range pools {
+		if err := check(typ, rp.p.First, rp.p.Last, true); err != nil {
+			return nil, err
+		}
+		sub.Pools = append(sub.Pools, rp.p)
+	}
+	for _, p := range sub.PDPools {
+		if err := check("IA_PD", p.Prefix.Addr(), lastAddr(p.Prefix), false); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.checkReservations(sub); err != nil {
 		return nil, err
-	}
-	for i, p := range sub.PDPools {
-		for _, q := range sub.PDPools[:i] {
-			if p.Prefix.Overlaps(q.Prefix) {
-				first := p.Prefix.Masked().Addr()
-				return nil, failed(cfgErr("a pool of type IA_PD, with the following address range: "+first.String()+"-"+lastAddr(p.Prefix).String()+
-					" overlaps with an existing pool in the subnet: "+sub.Prefix.String()+" to which it is being added", raw))
-			}
-		}
 	}
 	return sub, nil
 }
