@@ -41,19 +41,10 @@ type deletion struct {
 // bulkApply6 is lease6-bulk-apply: every entry is parsed and checked first;
 // only then are the deletions and the additions/updates applied.
 func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.Element {
-	args := c.Args
-	if args == nil || args.Kind != kjson.Map {
-		return control.Error("Command arguments missing or a not a map.")
-	}
-	deleted, leases := args.M["deleted-leases"], args.M["leases"]
-	if deleted == nil && leases == nil {
-		return control.Error("neither 'deleted-leases' nor 'leases' parameter specified")
-	}
-	if deleted != nil && deleted.Kind != kjson.List {
-		return control.Error("the 'deleted-leases' parameter must be a list")
-	}
-	if leases != nil && leases.Kind != kjson.List {
-		return control.Error("the 'leases' parameter must be a list")
+	// Kea 2.2 has no "atomic"; only lessor's extensions honour it.
+	deleted, leases, atomic, err := bulkArgs(c.Args, h.ext)
+	if err != nil {
+		return errAnswer(err)
 	}
 	var dels []deletion
 	if deleted != nil {
@@ -65,11 +56,10 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 			var l *lease.Lease6
 			switch p.query {
 			case byAddr:
+				// An address holding no lease of the requested type is
+				// "lease not found" (Kea 2.2 deletes a lease of another
+				// type at that address and miscounts).
 				l, err = h.get6ByAddr(ctx, p)
-				if err == nil && l == nil {
-					// Kea deletes a blank lease at that address: not found.
-					l = &lease.Lease6{Addr: p.addr}
-				}
 			case byHWAddr:
 				err = errors.New("Delete by hw-address is not allowed in v6.")
 			case byDUID:
@@ -94,19 +84,32 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 			adds = append(adds, l)
 		}
 	}
+	var undo undoLog
 	success := 0
 	var failedDel, failedAdd *kjson.Element
 	for _, d := range dels {
 		if d.l == nil {
+			if d.p.query == byAddr {
+				if failedDel == nil {
+					failedDel = kjson.NewList()
+				}
+				failedDel.Add(failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultEmpty, "lease not found"))
+			}
 			continue
 		}
 		err := h.env.Store6.DeleteLease6(ctx, d.l)
 		switch {
 		case err == nil:
 			success++
-			if d.l.DUID != nil {
-				onDelete(h.env.Stats, sl6(d.l))
-			}
+			onDelete(h.env.Stats, sl6(d.l))
+			l := d.l
+			undo.push(func(ctx context.Context) error {
+				if err := h.env.Store6.AddLease6(ctx, l); err != nil {
+					return err
+				}
+				onAdd(h.env.Stats, sl6(l))
+				return nil
+			})
 		case errors.Is(err, store.ErrNotFound):
 			if failedDel == nil {
 				failedDel = kjson.NewList()
@@ -120,7 +123,11 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 		}
 	}
 	for _, l := range adds {
-		if _, err := h.addOrUpdate6(ctx, l, true); err != nil {
+		prev, err := h.env.Store6.GetLease6(ctx, l.Type, l.Addr)
+		if err == nil {
+			_, err = h.addOrUpdate6(ctx, l, true)
+		}
+		if err != nil {
 			if failedAdd == nil {
 				failedAdd = kjson.NewList()
 			}
@@ -128,20 +135,21 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 			continue
 		}
 		success++
+		nl := l
+		undo.push(func(ctx context.Context) error {
+			if prev == nil {
+				if err := h.env.Store6.DeleteLease6(ctx, nl); err != nil {
+					return err
+				}
+				onDelete(h.env.Stats, sl6(nl))
+				return nil
+			}
+			if err := h.env.Store6.UpdateLease6(ctx, prev); err != nil {
+				return err
+			}
+			onUpdate(h.env.Stats, sl6(nl), sl6(prev))
+			return nil
+		})
 	}
-	var out *kjson.Element
-	if failedDel != nil || failedAdd != nil {
-		out = kjson.NewMap()
-		if failedDel != nil {
-			out.Set("failed-deleted-leases", failedDel)
-		}
-		if failedAdd != nil {
-			out.Set("failed-leases", failedAdd)
-		}
-	}
-	res := control.ResultSuccess
-	if success == 0 {
-		res = control.ResultEmpty
-	}
-	return control.Answer(res, fmt.Sprintf("Bulk apply of %d IPv6 leases completed.", success), out)
+	return bulkAnswer(ctx, h, "IPv6", success, failedDel, failedAdd, atomic, &undo)
 }

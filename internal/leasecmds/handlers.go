@@ -55,7 +55,10 @@ func Register(reg *control.Registry, env *Env) {
 	reg.Register("lease6-bulk-apply", wrap(h.bulkApply6))
 }
 
-type handlers struct{ env *Env }
+type handlers struct {
+	env *Env
+	ext bool // lessor's extended arguments are honoured
+}
 
 func errAnswer(err error) *kjson.Element { return control.Error(err.Error()) }
 
@@ -130,7 +133,12 @@ type parameters struct {
 	clientID  []byte
 	duid      []byte
 	updateDNS bool
+	// outOfRange: subnet-id or iaid does not fit in 32 bits, so no lease
+	// can match (Kea 2.2 truncates the value and matches another lease).
+	outOfRange bool
 }
+
+func outside32(v int64) bool { return v < 0 || v > 0xffffffff }
 
 var zero6 = netip.IPv6Unspecified()
 
@@ -186,12 +194,14 @@ func getParameters(v6 bool, params *kjson.Element) (*parameters, error) {
 		return nil, errors.New("'subnet-id' parameter is not integer.")
 	}
 	x.subnetID = uint32(t.I)
+	x.outOfRange = outside32(t.I)
 	if t := params.M["iaid"]; t != nil {
 		v, err := t.IntValue()
 		if err != nil {
 			return nil, err
 		}
 		x.iaid = uint32(v)
+		x.outOfRange = x.outOfRange || outside32(v)
 	}
 	typ, ident := params.M["identifier-type"], params.M["identifier"]
 	if typ == nil || typ.Kind != kjson.String {
@@ -224,7 +234,7 @@ func getParameters(v6 bool, params *kjson.Element) (*parameters, error) {
 
 // get6ByIAID is Kea's LeaseMgr::getLease6(type, duid, iaid, subnet).
 func (h *handlers) get6ByIAID(ctx context.Context, p *parameters) (*lease.Lease6, error) {
-	if p.leaseType > int(lease.TypePD) {
+	if p.leaseType > int(lease.TypePD) || p.outOfRange {
 		return nil, nil
 	}
 	ls, err := h.env.Store6.GetLeases6ByIAID(ctx, lease.Type(p.leaseType), p.duid, p.iaid, p.subnetID)
@@ -239,6 +249,20 @@ func (h *handlers) get6ByIAID(ctx context.Context, p *parameters) (*lease.Lease6
 		return nil, nil
 	}
 	return ls[0], nil
+}
+
+func (h *handlers) get4ByHW(ctx context.Context, p *parameters) (*lease.Lease4, error) {
+	if p.outOfRange {
+		return nil, nil
+	}
+	return h.env.Store4.GetLease4ByHWAddr(ctx, p.hw, p.subnetID)
+}
+
+func (h *handlers) get4ByClientID(ctx context.Context, p *parameters) (*lease.Lease4, error) {
+	if p.outOfRange {
+		return nil, nil
+	}
+	return h.env.Store4.GetLease4ByClientID(ctx, p.clientID, p.subnetID)
 }
 
 func (h *handlers) get6ByAddr(ctx context.Context, p *parameters) (*lease.Lease6, error) {
@@ -274,7 +298,7 @@ func (h *handlers) get(ctx context.Context, c *control.Command) *kjson.Element {
 		if v6 {
 			return control.Error("Query by hw-address is not allowed in v6.")
 		}
-		l4, err = h.env.Store4.GetLease4ByHWAddr(ctx, p.hw, p.subnetID)
+		l4, err = h.get4ByHW(ctx, p)
 	case byDUID:
 		if !v6 {
 			return control.Error("Query by duid is not allowed in v4.")
@@ -284,7 +308,7 @@ func (h *handlers) get(ctx context.Context, c *control.Command) *kjson.Element {
 		if v6 {
 			return control.Error("Query by client-id is not allowed in v6.")
 		}
-		l4, err = h.env.Store4.GetLease4ByClientID(ctx, p.clientID, p.subnetID)
+		l4, err = h.get4ByClientID(ctx, p)
 	}
 	if err != nil {
 		return errAnswer(storeError(err))
@@ -343,6 +367,9 @@ func (h *handlers) getAll(ctx context.Context, c *control.Command) *kjson.Elemen
 		for _, id := range subnets.L {
 			if id.Kind != kjson.Int {
 				return control.Error("listed subnet identifiers must be numbers")
+			}
+			if outside32(id.I) {
+				continue // no subnet has this id (Kea 2.2 truncates it)
 			}
 			if v6 {
 				ls, err := h.env.Store6.GetLeases6BySubnet(ctx, uint32(id.I))
@@ -496,7 +523,19 @@ func (h *handlers) getPage(ctx context.Context, c *control.Command) *kjson.Eleme
 	if size > math.MaxUint32 {
 		return control.Error(fmt.Sprintf("page size of retrieved leases must not be greater than %d", uint64(math.MaxUint32)))
 	}
+	var f *pageFilter
+	if h.ext {
+		if f, err = parsePageFilter(c.Args); err != nil {
+			return errAnswer(err)
+		}
+	}
 	var items []*kjson.Element
+	if f != nil {
+		if items, err = h.filteredPage(ctx, v6, addr, int(size), f); err != nil {
+			return errAnswer(storeError(err))
+		}
+		return leaseList(v6, items, true)
+	}
 	if v6 {
 		ls, err := h.env.Store6.GetLeases6Page(ctx, addr, int(size))
 		if err != nil {
@@ -613,9 +652,9 @@ func (h *handlers) del4(ctx context.Context, c *control.Command) *kjson.Element 
 	case byAddr:
 		l, err = h.get4ByAddr(ctx, p.addr)
 	case byHWAddr:
-		l, err = h.env.Store4.GetLease4ByHWAddr(ctx, p.hw, p.subnetID)
+		l, err = h.get4ByHW(ctx, p)
 	case byClientID:
-		l, err = h.env.Store4.GetLease4ByClientID(ctx, p.clientID, p.subnetID)
+		l, err = h.get4ByClientID(ctx, p)
 	case byDUID:
 		return control.Error("Delete by duid is not allowed in v4.")
 	}

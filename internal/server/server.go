@@ -66,6 +66,11 @@ func New(path string, log *slog.Logger) (*Server, error) {
 	if f.Dhcp4 == nil && f.Dhcp6 == nil {
 		return nil, fmt.Errorf("%s: no Dhcp4 or Dhcp6 section", path)
 	}
+	for _, sc := range []*config.Server{f.Dhcp4, f.Dhcp6} {
+		if err := checkOptions(sc); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	s := &Server{path: path, log: log, file: f, start: time.Now()}
 	first := f.Dhcp4
 	if first == nil {
@@ -98,6 +103,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	f := &Family{srv: s, fam: sc.Family, stats: stats.New(), reg: control.NewRegistry()}
 	dbcfg := sc.LeaseDatabase
 	dbcfg.Family = sc.Family
+	dbcfg.Durable = lessorOptions(sc).Durable
 	if dbcfg.Type == "" {
 		dbcfg.Type = "memfile"
 	}
@@ -128,7 +134,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	f.registerServerCommands()
 	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
 		f.sockPath = sc.ControlSocket.Name
-		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{}, s.log)
+		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{Mode: lessorOptions(sc).SocketMode}, s.log)
 		if err != nil {
 			f.close()
 			return nil, err
@@ -150,6 +156,9 @@ func (f *Family) registerLeaseCmds() {
 		env.Store4, env.Store6 = f.other.V4(), f.own.V6()
 	}
 	leasecmds.Register(f.reg, env)
+	if lessorOptions(f.cfg.Load()).Extensions {
+		leasecmds.RegisterExtensions(f.reg, env)
+	}
 }
 
 // apply makes a configuration the one in force (start-up and reload).
@@ -274,6 +283,7 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	old := f.cfg.Load()
 	newDB := sc.LeaseDatabase
 	newDB.Family = sc.Family
+	newDB.Durable = lessorOptions(sc).Durable
 	if newDB.Type == "" {
 		newDB.Type = "memfile"
 	}
@@ -282,6 +292,7 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	}
 	oldDB := old.LeaseDatabase
 	oldDB.Family = old.Family
+	oldDB.Durable = lessorOptions(old).Durable
 	if oldDB.Type == "" {
 		oldDB.Type = "memfile"
 	}
