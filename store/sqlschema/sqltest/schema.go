@@ -33,6 +33,41 @@ func SchemaChecks(t *testing.T, typ string, major, minor int) {
 			t.Errorf("page on a kea-admin database: %v", got)
 		}
 	})
+	t.Run("KeaAdminDatabaseReadOnly", func(t *testing.T) {
+		// Without lessor's additions, pages are still in numeric order
+		// (by sorting) and lookups in key, address order.
+		cfg := NewDatabase(t, typ, 6, KeaAdmin)
+		Populate(t, cfg, 6, 20)
+		cfg.ReadOnly = true
+		s := Open(t, cfg).V6()
+		var got []netip.Addr
+		after := netip.IPv6Unspecified()
+		for {
+			page, err := s.GetLeases6Page(ctx, after, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			for _, l := range page {
+				got = append(got, l.Addr)
+			}
+			after = page[len(page)-1].Addr
+		}
+		if len(got) != 20 {
+			t.Fatalf("walk saw %d leases", len(got))
+		}
+		for i, a := range got {
+			if a != AddrN6(i) {
+				t.Fatalf("lease %d of the walk is %s, want %s", i, a, AddrN6(i))
+			}
+		}
+		ls, err := s.GetLeases6BySubnet(ctx, 1)
+		if err != nil || len(ls) != 20 || ls[9].Addr != AddrN6(9) {
+			t.Errorf("by subnet on a read-only kea-admin database: %d leases, %v", len(ls), err)
+		}
+	})
 	t.Run("VersionMismatch", func(t *testing.T) {
 		cfg := NewDatabase(t, typ, 4, Lessor)
 		Exec(t, cfg, "UPDATE schema_version SET version = 12, minor = 1")
