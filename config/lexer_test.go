@@ -42,6 +42,10 @@ func TestLexer(t *testing.T) {
 		{head + "}}\n\n  # trailing comment without newline", ``},
 		{head + "}}\n/* open", `Comment not closed. (/* in line 2`},
 	}
+	deep := `{"Dhcp4": {"user-context": {"a": ` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + "}}}"
+	if _, err := Parse([]byte(deep), "F"); err == nil || err.Error() != "F:1.10031: nesting too deep (more than 10000 levels)" {
+		t.Errorf("deep nesting: %v", err)
+	}
 	dir := t.TempDir()
 	_, keaErr := os.Stat("/usr/sbin/kea-dhcp4")
 	for i, tc := range tests {

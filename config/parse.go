@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
@@ -24,6 +25,19 @@ type parser struct {
 	tok      token
 	sch      *schema
 	warnings []string
+	depth    int
+}
+
+// maxDepth bounds the nesting of maps and lists.
+const maxDepth = 10000
+
+// enter notes one more level of nesting at the current token.
+func (p *parser) enter() error {
+	p.depth++
+	if p.depth > maxDepth {
+		return p.errAt(p.tok.loc, "nesting too deep (more than "+strconv.Itoa(maxDepth)+" levels)")
+	}
+	return nil
 }
 
 func (p *parser) advance() error {
@@ -111,6 +125,10 @@ func (p *parser) parseTop() (*kjson.Element, error) {
 // its closing bracket as expected, one that may not reports the entry's
 // first tokens at its start and "," or the closing bracket later.
 func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectFirst []string, starts func(token) bool, entry func(first token) error) (token, error) {
+	if err := p.enter(); err != nil {
+		return token{}, err
+	}
+	defer func() { p.depth-- }()
 	later := []string{",", closing.display()}
 	if mayBeEmpty {
 		expectFirst = []string{closing.display()}
