@@ -126,7 +126,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 		f.close()
 		return nil, err
 	}
-	if err := initStats(ctx, f.fam, f.stats, sc.Subnets, f.own, true); err != nil {
+	if err := initStats(ctx, f.fam, f.stats, sc, f.own, true); err != nil {
 		f.close()
 		return nil, fmt.Errorf("recounting lease statistics: %w", err)
 	}
@@ -313,7 +313,7 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 		return err
 	}
 	removeSubnetStats(f.fam, f.stats, old.Subnets)
-	return initStats(ctx, f.fam, f.stats, sc.Subnets, f.own, false)
+	return initStats(ctx, f.fam, f.stats, sc, f.own, false)
 }
 
 func sameDB(a, b store.Config) bool {

@@ -2,6 +2,9 @@ package server
 
 import (
 	"context"
+	"time"
+
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 
 	"math/big"
 	"net/netip"
@@ -69,7 +72,9 @@ func pdTotal(sn *config.Subnet) int64 {
 
 // initStats creates the statistics Kea creates at start-up and recounts the
 // lease statistics from the store, in Kea's order (each change is a sample).
-func initStats(ctx context.Context, fam int, r *stats.Registry, subnets []*config.Subnet, st store.Store, first bool) error {
+func initStats(ctx context.Context, fam int, r *stats.Registry, sc *config.Server, st store.Store, first bool) error {
+	subnets := sc.Subnets
+	applySampleLimits(r, sc)
 	if first {
 		names := global4
 		if fam == 6 {
@@ -164,6 +169,26 @@ func initStats(ctx context.Context, fam int, r *stats.Registry, subnets []*confi
 		}
 	}
 	return nil
+}
+
+// applySampleLimits applies statistic-default-sample-count/-age as Kea
+// does when a configuration is committed.
+func applySampleLimits(r *stats.Registry, sc *config.Server) {
+	maxSamples := int64(0)
+	if v := sc.Raw.Get("statistic-default-sample-count"); v != nil && v.Kind == kjson.Int {
+		maxSamples = int64(uint32(v.I))
+		r.SetDefaultCount(int(maxSamples))
+		if maxSamples != 0 {
+			r.SetMaxCountAll(int(maxSamples))
+		}
+	}
+	if v := sc.Raw.Get("statistic-default-sample-age"); v != nil && v.Kind == kjson.Int {
+		age := time.Duration(v.I) * time.Second
+		r.SetDefaultAge(age)
+		if maxSamples == 0 {
+			r.SetMaxAgeAll(age)
+		}
+	}
 }
 
 // removeSubnetStats deletes the per-subnet statistics of a configuration

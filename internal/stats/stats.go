@@ -264,3 +264,18 @@ func (r *Registry) Snapshot() map[string]int64 {
 	}
 	return out
 }
+
+// SetDefaultCount sets the sample count new statistics get (0: they are
+// bounded by age instead), as the statistic-default-sample-count setting.
+func (r *Registry) SetDefaultCount(n int) {
+	r.mu.Lock()
+	r.defaultCount = n
+	r.mu.Unlock()
+}
+
+// SetDefaultAge sets the sample age limit new age-bounded statistics get.
+func (r *Registry) SetDefaultAge(d time.Duration) {
+	r.mu.Lock()
+	r.defaultAge = d
+	r.mu.Unlock()
+}
