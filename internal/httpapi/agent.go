@@ -161,11 +161,7 @@ func (c *Config) ToElement() *kjson.Element {
 		ca.Set("user-context", c.UserContext)
 	}
 	if c.Mode == ModeServer {
-		typ := "http"
-		if c.TLS() {
-			typ = "https"
-		}
-		ca.Set("socket-type", kjson.NewString(typ))
+		ca.Set("socket-type", kjson.NewString(c.SocketType))
 		ca.Set("socket-address", kjson.NewString(c.Host))
 		ca.Set("socket-port", kjson.NewInt(int64(c.Port)))
 	} else {

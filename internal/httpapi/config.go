@@ -9,6 +9,7 @@ package httpapi
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,6 +57,8 @@ type AuthConfig struct {
 	Directory   string
 	Clients     []Client
 	UserContext *kjson.Element
+
+	defaultRealm bool // no realm given (ModeServer): New names the server
 }
 
 // Header is an extra HTTP header added to every answer (ModeServer's
@@ -145,6 +148,8 @@ type Config struct {
 	UserContext  *kjson.Element
 	Limits       Limits
 	Metrics      MetricsConfig
+	// SocketType is a ModeServer listener's "http" or "https".
+	SocketType string
 	// Service is the service a ModeServer listener answers for ("dhcp4");
 	// New fills it from its single service when empty.
 	Service string
@@ -557,24 +562,55 @@ func ParseServerSocket(raw *kjson.Element) (*Config, error) {
 	if raw == nil || raw.Kind != kjson.Map {
 		return nil, cfgErr("control-socket entry must be a map")
 	}
-	if err := checkKeys(raw, "control-socket", "socket-type", "socket-address", "socket-port",
+	if err := checkKeys(raw, "control-socket", "socket-type", "socket-name", "socket-address", "socket-port",
 		"authentication", "trust-anchor", "cert-file", "key-file", "cert-required", "http-headers"); err != nil {
 		return nil, err
 	}
 	c := &Config{Mode: ModeServer, Sockets: map[string]SocketInfo{}}
-	typ, err := getString(raw, "socket-type", "")
-	if err != nil {
-		return nil, err
+	typ := "http"
+	if t := raw.Get("socket-type"); t != nil {
+		if t.Kind != kjson.String {
+			// (sic) Kea names the parameter so in this message.
+			return nil, cfgErr("invalid type specified for parameter 'socket_type' (%s)", pos(t))
+		}
+		typ = t.S
 	}
 	if typ != "http" && typ != "https" {
 		return nil, cfgErr("unsupported 'socket-type' '%s' not 'http' or 'https'", typ)
 	}
-	if c.Host, err = getString(raw, "socket-address", "127.0.0.1"); err != nil {
-		return nil, err
+	c.SocketType = typ
+	c.Host = "127.0.0.1"
+	addrKey := "socket-address"
+	addr := raw.Get("socket-address")
+	if n := raw.Get("socket-name"); n != nil {
+		// socket-name is an alias of socket-address.
+		if addr != nil {
+			return nil, cfgErr("specify both 'socket-name' and 'socket-address' is forbidden")
+		}
+		addr, addrKey = n, "socket-name"
 	}
-	if c.Port, err = getPort(raw, "socket-port", 8000); err != nil {
-		return nil, err
+	if addr != nil {
+		if addr.Kind != kjson.String {
+			return nil, cfgErr("invalid type specified for parameter '%s' (%s)", addrKey, pos(addr))
+		}
+		ip, err := netip.ParseAddr(addr.S)
+		if err != nil {
+			return nil, cfgErr("failed to convert '%s' to address: Failed to convert string to address '%s': Invalid argument (%s)", addr.S, addr.S, pos(addr))
+		}
+		c.Host = ip.String()
 	}
+	if p := raw.Get("socket-port"); p != nil {
+		if p.Kind != kjson.Int {
+			return nil, cfgErr("invalid type specified for parameter 'socket-port' (%s)", pos(p))
+		}
+		if p.I < 0 || p.I > 65535 {
+			return nil, cfgErr("out of range value %d specified for parameter 'socket-port' (%s)", p.I, pos(p))
+		}
+		c.Port = uint16(p.I)
+	} else {
+		c.Port = 8000
+	}
+	var err error
 	if err := c.parseTLS(raw); err != nil {
 		return nil, err
 	}
@@ -582,9 +618,19 @@ func ParseServerSocket(raw *kjson.Element) (*Config, error) {
 		return nil, cfgErr("no TLS setup for a HTTPS control socket")
 	}
 	if a := raw.Get("authentication"); a != nil {
-		if c.Auth, err = parseAuth(a, "kea-server"); err != nil {
+		if a.Kind != kjson.Map {
+			return nil, cfgErr("invalid type specified for parameter 'authentication' (%s)", pos(a))
+		}
+		if !a.Contains("type") {
+			// The type defaults to basic here.
+			a = a.Copy()
+			a.Set("type", kjson.NewString("basic"))
+		}
+		if c.Auth, err = parseAuth(a, ""); err != nil {
 			return nil, err
 		}
+		// New sets the server's default realm ("kea-dhcpv4-server").
+		c.Auth.defaultRealm = !a.Contains("realm")
 	}
 	if hh := raw.Get("http-headers"); hh != nil {
 		if hh.Kind != kjson.List {

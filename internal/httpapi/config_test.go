@@ -106,16 +106,30 @@ func TestParseServerSocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Mode != ModeServer || cfg.Addr() != "[::1]:8004" || cfg.Auth.Realm != "kea-server" ||
+	if cfg.Mode != ModeServer || cfg.Addr() != "[::1]:8004" || cfg.Auth.Realm != "" ||
 		len(cfg.HTTPHeaders) != 1 || cfg.HTTPHeaders[0].Name != "Strict-Transport-Security" {
 		t.Errorf("parsed %+v", cfg)
 	}
+	if _, err := New(cfg, map[string]Dispatcher{"dhcp6": &recorder{}}, nil); err != nil || cfg.Auth.Realm != "kea-dhcpv6-server" || cfg.Service != "dhcp6" {
+		t.Errorf("New: %v, realm %q, service %q", err, cfg.Auth.Realm, cfg.Service)
+	}
+	cfg, err = ParseServerSocket(mustParse(t, `{"socket-name":"192.0.2.1","authentication":{"realm":"r","clients":[]}}`))
+	if err != nil || cfg.SocketType != "http" || cfg.Host != "192.0.2.1" || cfg.Port != 8000 || cfg.Auth.Realm != "r" {
+		t.Errorf("socket-name alias and defaults: %+v %v", cfg, err)
+	}
 	bad := map[string]string{
-		`{"socket-type":"unix"}`:                                "unsupported 'socket-type' 'unix' not 'http' or 'https'",
-		`{"socket-type":"https"}`:                               "no TLS setup for a HTTPS control socket",
-		`{"socket-type":"http","socket-port":-1}`:               "out of range value (-1) specified for parameter 'socket-port'",
-		`{"socket-type":"http","socket-name":"x"}`:              `got unexpected keyword "socket-name" in control-socket map.`,
-		`{"socket-type":"http","http-headers":[{"value":"x"}]}`: "missing parameter 'name'",
+		`{"socket-type":"unix"}`:                                    "unsupported 'socket-type' 'unix' not 'http' or 'https'",
+		`{"socket-type":"https"}`:                                   "no TLS setup for a HTTPS control socket",
+		`{"socket-type":"http","socket-port":-1}`:                   "out of range value -1 specified for parameter 'socket-port'",
+		`{"socket-type":"http","socket-port":70000}`:                "out of range value 70000 specified for parameter 'socket-port'",
+		`{"socket-type":"http","socket-name":"x"}`:                  "failed to convert 'x' to address",
+		`{"socket-name":"::1","socket-address":"::1"}`:              "specify both 'socket-name' and 'socket-address' is forbidden",
+		`{"socket-type":1}`:                                         "invalid type specified for parameter 'socket_type'",
+		`{"socket-port":"1"}`:                                       "invalid type specified for parameter 'socket-port'",
+		`{"authentication":[]}`:                                     "invalid type specified for parameter 'authentication'",
+		`{"socket-type":"http","authentication":{"type":"digest"}}`: "only basic HTTP authentication is supported",
+		`{"socket-type":"http","http-headers":[{"value":"x"}]}`:     "missing parameter 'name'",
+		`{"socket-type":"http","socket-path":"x"}`:                  `got unexpected keyword "socket-path" in control-socket map.`,
 	}
 	for conf, want := range bad {
 		if _, err := ParseServerSocket(mustParse(t, conf)); err == nil || !strings.Contains(err.Error(), want) {

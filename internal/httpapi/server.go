@@ -134,6 +134,7 @@ func New(cfg *Config, services map[string]Dispatcher, log *slog.Logger, opts ...
 			cfg.Service = name
 		}
 	}
+	setServerRealm(cfg)
 	s.sem = make(chan struct{}, s.limits.MaxConcurrent)
 	s.cur.Store(s.newState(cfg))
 	return s, nil
@@ -180,8 +181,25 @@ func (s *Server) Apply(cfg *Config) error {
 	if cfg.Mode == ModeServer && cfg.Service == "" {
 		cfg.Service = old.Service
 	}
+	setServerRealm(cfg)
 	s.cur.Store(s.newState(cfg))
 	return nil
+}
+
+// setServerRealm gives a ModeServer listener without a configured realm
+// its server's default realm, as Kea's servers do.
+func setServerRealm(cfg *Config) {
+	if cfg.Mode != ModeServer || cfg.Auth == nil || !cfg.Auth.defaultRealm {
+		return
+	}
+	switch cfg.Service {
+	case "dhcp4":
+		cfg.Auth.Realm = "kea-dhcpv4-server"
+	case "dhcp6":
+		cfg.Auth.Realm = "kea-dhcpv6-server"
+	default:
+		cfg.Auth.Realm = "kea-" + cfg.Service + "-server"
+	}
 }
 
 // basicCredential is the base64 text a client sends for user and password.
