@@ -88,7 +88,8 @@ type Subnet struct {
 	Params map[string]*kjson.Element
 	Raw    *kjson.Element
 
-	masked netip.Prefix
+	masked          netip.Prefix
+	classRestricted bool // the subnet or its network names a client-class
 }
 
 // SharedNetwork is one shared-networks entry.

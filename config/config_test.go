@@ -310,3 +310,21 @@ func TestWarnings(t *testing.T) {
 		t.Errorf("warnings:\n%s", strings.Join(f.Warnings, "\n"))
 	}
 }
+
+// TestSelectSubnetClasses: Kea's lease commands never select a subnet
+// restricted to a client class (checked against kea-dhcp4's lease4-add).
+func TestSelectSubnetClasses(t *testing.T) {
+	f := mustParse(t, `{"Dhcp4": {
+ "shared-networks": [{"name": "n", "client-class": "foo", "subnet4": [{"id": 5, "subnet": "192.0.3.0/24"}]}],
+ "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "client-class": "bar"}, {"id": 2, "subnet": "192.0.2.0/25"},
+             {"id": 3, "subnet": "192.0.4.0/24", "client-class": ""}]}}`)
+	for addr, want := range map[string]uint32{"192.0.2.5": 2, "192.0.2.200": 0, "192.0.3.5": 0, "192.0.4.5": 3} {
+		var got uint32
+		if sub := f.Dhcp4.SelectSubnet(netip.MustParseAddr(addr)); sub != nil {
+			got = sub.ID
+		}
+		if got != want {
+			t.Errorf("SelectSubnet(%s) = %d, want %d", addr, got, want)
+		}
+	}
+}

@@ -57,9 +57,15 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 		seenPrefix[sub.Prefix.String()] = true
 		s.byID[sub.ID] = sub
 		s.idOrder = append(s.idOrder, sub)
+		if cc := raw.Get("client-class"); cc != nil && cc.S != "" {
+			sub.classRestricted = true
+		}
 		if sn != nil {
 			sub.SharedNetwork = sn.Name
 			sn.Subnets = append(sn.Subnets, sub)
+			if cc := sn.Raw.Get("client-class"); cc != nil && cc.S != "" {
+				sub.classRestricted = true
+			}
 		}
 		s.Subnets = append(s.Subnets, sub)
 		return nil
@@ -412,11 +418,13 @@ func (s *Server) SubnetByID(id uint32) *Subnet { return s.byID[id] }
 
 // SelectSubnet returns the subnet whose prefix holds addr, as Kea selects
 // a subnet for a lease given without subnet-id: subnets are tried in
-// ascending id order (the order of Kea's subnet container), the first
-// match wins. Nil if none.
+// ascending id order (the order of Kea's subnet container) and the first
+// match wins; a subnet restricted to a client class (by its own
+// "client-class" or its shared network's) is never selected, since the
+// lease commands select with no client classes. Nil if none.
 func (s *Server) SelectSubnet(addr netip.Addr) *Subnet {
 	for _, sub := range s.idOrder {
-		if sub.masked.Contains(addr) {
+		if !sub.classRestricted && sub.masked.Contains(addr) {
 			return sub
 		}
 	}
