@@ -38,6 +38,7 @@ type Server struct {
 	sem      chan struct{}
 	metrics  *apiMetrics
 	gatherer prometheus.Gatherer
+	promh    http.Handler
 
 	version, extended, report string
 	configFile                string
@@ -73,6 +74,9 @@ type Option func(*Server)
 func WithMetrics(g prometheus.Gatherer, r prometheus.Registerer) Option {
 	return func(s *Server) {
 		s.gatherer = g
+		if g != nil {
+			s.promh = promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+		}
 		if r != nil {
 			s.metrics = newAPIMetrics(r)
 		}
@@ -419,7 +423,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		s.promh.ServeHTTP(w, r)
 		return
 	}
 	// The request must be what Kea's parser accepts: POST, a
