@@ -249,7 +249,7 @@ func (s *Store) fail(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s lease database: %s: %w", s.d.Label, op, err)
 	}
-	if s.d.IsConnError(err) || errors.Is(err, context.DeadlineExceeded) {
+	if s.d.IsConnError(err) {
 		s.startReconnect(err)
 		return fmt.Errorf("%s lease database unavailable: %s: %w", s.d.Label, op, err)
 	}
