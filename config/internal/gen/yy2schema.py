@@ -2,7 +2,12 @@
 """Derive lessor's key schema from Kea 2.2's bison grammar (dhcp4_parser.yy or
 dhcp6_parser.yy): for every map the parser knows, its keys, the shape of each
 value, the context name used in error texts, required keys and whether it may
-be empty or hold unknown keys. Output: JSON on stdout."""
+be empty or hold unknown keys. Output: JSON on stdout.
+
+Usage (from the config directory; see the go:generate lines in schema.go):
+  python3 internal/gen/yy2schema.py KEA/src/bin/dhcp4/dhcp4_parser.yy \
+      KEA/src/bin/dhcp4/parser_context.cc > schema4.json
+"""
 import json, re, sys
 
 src = open(sys.argv[1]).read()
