@@ -34,14 +34,41 @@ const (
 // Write feeds bytes; it returns how many were consumed (fewer than len(p)
 // once the command is complete or the feed has failed).
 func (f *Feed) Write(p []byte) int {
-	for i, c := range p {
-		if f.state == stDone || f.state == stFailed {
+	if f.out == nil {
+		f.out = make([]byte, 0, len(p))
+	}
+	i := 0
+	for i < len(p) {
+		// Runs of bytes that only get copied are copied at once.
+		switch f.state {
+		case stDone, stFailed:
 			return i
+		case stInner:
+			j := i
+			for j < len(p) && !innerSpecial[p[j]] {
+				j++
+			}
+			f.out = append(f.out, p[i:j]...)
+			i = j
+		case stString:
+			j := i
+			for j < len(p) && p[j] != '"' && p[j] != '\\' {
+				j++
+			}
+			f.out = append(f.out, p[i:j]...)
+			i = j
 		}
-		f.step(c)
+		if i == len(p) {
+			break
+		}
+		f.step(p[i])
+		i++
 	}
 	return len(p)
 }
+
+// innerSpecial marks the bytes that change the state inside a command.
+var innerSpecial = [256]bool{'{': true, '[': true, '}': true, ']': true, '"': true, '#': true, '/': true}
 
 // NeedData reports whether the command is not complete yet.
 func (f *Feed) NeedData() bool { return f.state != stDone && f.state != stFailed }

@@ -116,6 +116,21 @@ func (r *reader) str() (string, error) {
 	} else {
 		return "", r.fail("String expected", line, r.pos)
 	}
+	// Fast path: no escape before the closing quote.
+	start := r.i - 1
+	if c == eof {
+		start = len(r.data)
+	}
+	for j := start; j < len(r.data); j++ {
+		if b := r.data[j]; b == '"' {
+			s := internKey(r.data[start:j])
+			r.pos += j - start
+			r.i = j + 1
+			return s, nil
+		} else if b == '\\' {
+			break
+		}
+	}
 	var sb []byte
 	for c != eof && c != '"' {
 		if c == '\\' {
@@ -174,6 +189,68 @@ func (r *reader) str() (string, error) {
 		return "", r.fail("Unterminated string", line, r.pos)
 	}
 	return string(sb), nil
+}
+
+// internKey returns b as a string, without allocating for the names that
+// commands use most.
+func internKey(b []byte) string {
+	switch string(b) {
+	case "command":
+		return "command"
+	case "arguments":
+		return "arguments"
+	case "ip-address":
+		return "ip-address"
+	case "hw-address":
+		return "hw-address"
+	case "subnet-id":
+		return "subnet-id"
+	case "identifier-type":
+		return "identifier-type"
+	case "identifier":
+		return "identifier"
+	case "hostname":
+		return "hostname"
+	case "valid-lft":
+		return "valid-lft"
+	case "duid":
+		return "duid"
+	case "iaid":
+		return "iaid"
+	case "type":
+		return "type"
+	case "IA_NA":
+		return "IA_NA"
+	case "client-id":
+		return "client-id"
+	case "fqdn-fwd":
+		return "fqdn-fwd"
+	case "fqdn-rev":
+		return "fqdn-rev"
+	case "cltt":
+		return "cltt"
+	case "expire":
+		return "expire"
+	case "state":
+		return "state"
+	case "user-context":
+		return "user-context"
+	case "force-create":
+		return "force-create"
+	case "from":
+		return "from"
+	case "limit":
+		return "limit"
+	case "start":
+		return "start"
+	case "subnets":
+		return "subnets"
+	case "preferred-lft":
+		return "preferred-lft"
+	case "prefix-len":
+		return "prefix-len"
+	}
+	return string(b)
 }
 
 func isAlpha(c int) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
