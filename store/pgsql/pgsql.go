@@ -140,7 +140,7 @@ func isConnError(err error) bool {
 		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
 	}
 	var ce *pgconn.ConnectError
-	return errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) || sqlstore.IsConnError(err)
+	return errors.As(err, &ce) || pgconn.SafeToRetry(err) || sqlstore.IsConnError(err)
 }
 
 func addr4(a netip.Addr) uint32 {
