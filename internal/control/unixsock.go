@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -29,8 +30,11 @@ type SocketOptions struct {
 	IdleTimeout time.Duration
 	// MaxCommandSize bounds the bytes of one command (0 = 64 MiB).
 	MaxCommandSize int
-	// MaxConns bounds the connections served at once (0 = 1024); further
-	// clients wait in the listen queue.
+	// MaxConns bounds the connections served at once (0 = 1024). When
+	// all are taken, the connection that has been waiting longest for
+	// its command is answered as if its idle timeout had passed, so that
+	// idle or slow clients cannot keep others out; if every connection is
+	// being answered, further clients wait in the listen queue.
 	MaxConns int
 	// Mode is the socket file's permission bits (0 = 0600).
 	Mode os.FileMode
@@ -54,7 +58,14 @@ type SocketServer struct {
 	slots chan struct{}
 
 	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	conns map[net.Conn]*connState
+}
+
+// connState is what the accept loop knows of a connection.
+type connState struct {
+	since   time.Time   // accepted at
+	reading bool        // still waiting for its command (under mu)
+	evicted atomic.Bool // cut short to make room for a new connection
 }
 
 // Listen creates the socket at path. A stale socket file left by a dead
@@ -99,7 +110,7 @@ func Listen(path string, disp Dispatcher, opts SocketOptions, log *slog.Logger) 
 	return &SocketServer{
 		path: path, opts: opts, disp: disp, log: log, ln: ln, lock: lock,
 		slots: make(chan struct{}, opts.MaxConns),
-		conns: map[net.Conn]struct{}{},
+		conns: map[net.Conn]*connState{},
 	}, nil
 }
 
@@ -113,14 +124,8 @@ func (s *SocketServer) Serve(ctx context.Context) error {
 		s.ln.Close()
 	}()
 	for {
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			return nil
-		}
 		c, err := s.ln.AcceptUnix()
 		if err != nil {
-			<-s.slots
 			if errors.Is(err, net.ErrClosed) || ctx.Err() != nil {
 				return nil
 			}
@@ -128,25 +133,70 @@ func (s *SocketServer) Serve(ctx context.Context) error {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		s.track(c, true)
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			s.evictOldest()
+			select {
+			case s.slots <- struct{}{}:
+			case <-ctx.Done():
+				c.Close()
+				return nil
+			}
+		}
+		st := s.track(c)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			defer func() { <-s.slots }()
-			defer s.track(c, false)
-			s.serveConn(ctx, c)
+			defer s.untrack(c)
+			s.serveConn(ctx, c, st)
 		}()
 	}
 }
 
-func (s *SocketServer) track(c net.Conn, add bool) {
+func (s *SocketServer) track(c net.Conn) *connState {
+	st := &connState{since: time.Now(), reading: true}
 	s.mu.Lock()
-	if add {
-		s.conns[c] = struct{}{}
-	} else {
-		delete(s.conns, c)
-	}
+	s.conns[c] = st
 	s.mu.Unlock()
+	return st
+}
+
+func (s *SocketServer) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *SocketServer) doneReading(st *connState) {
+	s.mu.Lock()
+	st.reading = false
+	s.mu.Unlock()
+}
+
+// evictOldest ends the wait of the connection that has waited longest for
+// its command (all connections are taken and a new one is pending). It
+// is answered as a timed-out connection.
+func (s *SocketServer) evictOldest() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var oldest net.Conn
+	var ost *connState
+	for c, st := range s.conns {
+		if st.reading && !st.evicted.Load() && (ost == nil || st.since.Before(ost.since)) {
+			oldest, ost = c, st
+		}
+	}
+	if oldest == nil {
+		return
+	}
+	s.log.Warn("control socket connections exhausted, closing the longest waiting one",
+		"socket", s.path, "max-connections", s.opts.MaxConns, "waited", time.Since(ost.since).Round(time.Millisecond))
+	// The flag first, then the deadline: serveConn sets its deadline and
+	// then checks the flag, so one of the two sees the other.
+	ost.evicted.Store(true)
+	oldest.SetReadDeadline(time.Unix(1, 0))
 }
 
 // Close stops accepting, waits for the connections being answered and
@@ -179,7 +229,7 @@ var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 )
 
-func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
+func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn, st *connState) {
 	defer c.Close()
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -188,6 +238,9 @@ func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
 	var answer *kjson.Element
 	for feed.NeedData() {
 		c.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		if st.evicted.Load() {
+			c.SetReadDeadline(time.Unix(1, 0))
+		}
 		n, err := c.Read(buf)
 		if n > 0 {
 			feed.Write(buf[:n])
@@ -212,6 +265,7 @@ func (s *SocketServer) serveConn(ctx context.Context, c *net.UnixConn) {
 			return // client went away: nothing to answer
 		}
 	}
+	s.doneReading(st)
 	if answer == nil {
 		if feed.OK() {
 			if nestingDepth(feed.Text()) > s.opts.MaxDepth {
