@@ -274,7 +274,7 @@ func TestSlowAndSilentClients(t *testing.T) {
 		slowest = max(slowest, r.elapsed)
 	}
 	want := map[string]int{
-		`{ "result": 1, "text": "Connection over control channel timed out" }`:                                      silent,
+		`{ "result": 1, "text": "Connection over control channel timed out" }`:                                        silent,
 		`{ "result": 1, "text": "Connection over control channel timed out, discarded partial command of 18 bytes" }`: partial,
 	}
 	for text, n := range want {
