@@ -127,6 +127,12 @@ func buildServer(fam int, sec *kjson.Element) (*Server, error) {
 	if err := checkOptionData(sec); err != nil {
 		return nil, err
 	}
+	if err := checkMultiThreading(sec.Get("multi-threading")); err != nil {
+		return nil, err
+	}
+	if err := checkExpiration(sec.Get("expired-leases-processing")); err != nil {
+		return nil, err
+	}
 	if cs := sec.Get("control-socket"); cs != nil {
 		c, err := parseControlSocket(cs)
 		if err != nil {
@@ -169,16 +175,24 @@ func buildServer(fam int, sec *kjson.Element) (*Server, error) {
 	if lg := sec.Get("loggers"); lg != nil {
 		s.Loggers = parseLoggers(lg)
 	}
-	// Global lifetimes, checked after the subnets as Kea does.
-	s.ValidLifetime, err = triplet(sec, "valid-lifetime", s.Params)
-	if err != nil {
-		return nil, err
+	for _, g := range []struct {
+		name string
+		max  int64
+	}{{"decline-probation-period", 1<<32 - 1}, {"dhcp4o6-port", 65535}} {
+		if v := sec.Get(g.name); v != nil && (v.I < 0 || v.I > g.max) {
+			return nil, cfgErr("out of range value ("+strconv.FormatInt(v.I, 10)+") specified for parameter '"+g.name+"'", v)
+		}
 	}
+	// Global lifetimes, checked after the subnets as Kea does.
 	if fam == 6 {
 		s.PreferredLifetime, err = triplet(sec, "preferred-lifetime", s.Params)
 		if err != nil {
 			return nil, err
 		}
+	}
+	s.ValidLifetime, err = triplet(sec, "valid-lifetime", s.Params)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.sharedNetworkChecks(); err != nil {
 		return nil, err
@@ -449,6 +463,79 @@ func (s *Server) sharedNetworkChecks() error {
 		if sn.Name == "" {
 			return &Error{Msg: "Shared-network with subnets " + txt + " is missing mandatory 'name' parameter"}
 		}
+	}
+	return nil
+}
+
+// checkMultiThreading applies Kea's checks of the multi-threading map.
+func checkMultiThreading(mt *kjson.Element) error {
+	if mt == nil {
+		return nil
+	}
+	for _, p := range []struct{ key, what string }{{"thread-pool-size", "thread pool size"}, {"packet-queue-size", "packet queue size"}} {
+		v := mt.Get(p.key)
+		if v == nil {
+			continue
+		}
+		if v.I < 0 {
+			return cfgErr(p.what+" code must not be negative", v)
+		}
+		if v.I > 65535 {
+			return cfgErr("invalid "+p.what+" '"+strconv.FormatInt(v.I, 10)+"', it must not be greater than '65535'", v)
+		}
+	}
+	return nil
+}
+
+// checkExpiration applies Kea's range checks of expired-leases-processing.
+func checkExpiration(e *kjson.Element) error {
+	if e == nil {
+		return nil
+	}
+	for _, p := range []struct {
+		key string
+		max int64
+	}{
+		{"reclaim-timer-wait-time", 65535}, {"flush-reclaimed-timer-wait-time", 65535},
+		{"hold-reclaimed-time", 1<<32 - 1}, {"max-reclaim-leases", 1<<32 - 1},
+		{"max-reclaim-time", 10000}, {"unwarned-reclaim-cycles", 65535},
+	} {
+		v := e.Get(p.key)
+		if v == nil {
+			continue
+		}
+		if v.I < 0 {
+			return cfgErr("value for configuration parameter '"+p.key+"' must not be negative", v)
+		}
+		if v.I > p.max {
+			return cfgErr("out range value '"+strconv.FormatInt(v.I, 10)+"' for configuration parameter '"+p.key+
+				"', expected maximum value of '"+strconv.FormatInt(p.max, 10)+"'", v)
+		}
+	}
+	return nil
+}
+
+// formatDouble formats a number as C++ streams do by default.
+func formatDouble(f float64) string { return strconv.FormatFloat(f, 'g', 6, 64) }
+
+// checkNetworkParams applies Kea's checks of a subnet's or shared
+// network's T1/T2 percentages (when it calculates them) and cache
+// threshold; params holds derived values too.
+func checkNetworkParams(params map[string]*kjson.Element) error {
+	if ct := params["calculate-tee-times"]; ct != nil && ct.B {
+		t1, t2 := params["t1-percent"], params["t2-percent"]
+		if t2 != nil && (t2.F <= 0 || t2.F >= 1) {
+			return &Error{Msg: "t2-percent:  " + formatDouble(t2.F) + " is invalid, it must be greater than 0.0 and less than 1.0"}
+		}
+		if t1 != nil && (t1.F <= 0 || t1.F >= 1) {
+			return &Error{Msg: "t1-percent:  " + formatDouble(t1.F) + " is invalid it must be greater than 0.0 and less than 1.0"}
+		}
+		if t1 != nil && t2 != nil && t1.F >= t2.F {
+			return &Error{Msg: "t1-percent:  " + formatDouble(t1.F) + " is invalid, it must be less than t2-percent: " + formatDouble(t2.F)}
+		}
+	}
+	if c := params["cache-threshold"]; c != nil && (c.F <= 0 || c.F >= 1) {
+		return &Error{Msg: "cache-threshold: " + formatDouble(c.F) + " is invalid, it must be greater than 0.0 and less than 1.0"}
 	}
 	return nil
 }

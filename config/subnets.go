@@ -37,7 +37,7 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 			}
 		}
 	}
-	add := func(raw *kjson.Element, sn *SharedNetwork) error {
+	parse := func(raw *kjson.Element, sn *SharedNetwork) (*Subnet, error) {
 		params := scalars(raw)
 		if sn != nil {
 			derive(sn.Params, params, raw)
@@ -46,79 +46,123 @@ func (s *Server) buildSubnets(sec *kjson.Element) error {
 		}
 		sub, err := s.parseSubnet(raw, params, &nextID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if s.byID[sub.ID] != nil {
-			return cfgErr("ID of the new IPv"+strconv.Itoa(s.Family)+" subnet '"+strconv.FormatUint(uint64(sub.ID), 10)+"' is already in use", raw)
-		}
-		if seenPrefix[sub.Prefix.String()] {
-			return cfgErr("subnet with the prefix of '"+sub.Prefix.String()+"' already exists", raw)
-		}
-		seenPrefix[sub.Prefix.String()] = true
-		s.byID[sub.ID] = sub
-		s.idOrder = append(s.idOrder, sub)
 		if cc := raw.Get("client-class"); cc != nil && cc.S != "" {
 			sub.classRestricted = true
 		}
 		if sn != nil {
 			sub.SharedNetwork = sn.Name
-			sn.Subnets = append(sn.Subnets, sub)
 			if cc := sn.Raw.Get("client-class"); cc != nil && cc.S != "" {
 				sub.classRestricted = true
 			}
 		}
+		return sub, nil
+	}
+	// register adds a subnet to the server's set, refusing a second use
+	// of an id or prefix; at tells where (nil for no position).
+	register := func(sub *Subnet, at *kjson.Element) error {
+		if s.byID[sub.ID] != nil {
+			return cfgErr("ID of the new IPv"+strconv.Itoa(s.Family)+" subnet '"+strconv.FormatUint(uint64(sub.ID), 10)+"' is already in use", at)
+		}
+		if seenPrefix[sub.Prefix.String()] {
+			return cfgErr("subnet with the prefix of '"+sub.Prefix.String()+"' already exists", at)
+		}
+		seenPrefix[sub.Prefix.String()] = true
+		s.byID[sub.ID] = sub
+		s.idOrder = append(s.idOrder, sub)
 		s.Subnets = append(s.Subnets, sub)
 		return nil
 	}
 	if nets := sec.Get("shared-networks"); nets != nil {
 		names := map[string]bool{}
 		for _, n := range nets.L {
-			name := n.Get("name")
-			if name == nil {
-				return cfgErr("missing parameter 'name'", n)
-			}
-			if names[name.S] {
-				return cfgErr("duplicate network '"+name.S+"' found in the configuration", nets)
-			}
-			names[name.S] = true
-			sn := &SharedNetwork{Name: name.S, Params: scalars(n), Raw: n}
-			derive(s.Params, sn.Params, n)
-			if err := checkOptionData(n); err != nil {
-				return err
-			}
-			if err := s.checkRelay(n.Get("relay")); err != nil {
-				return err
-			}
-			if err := checkTimers(sn.Params); err != nil {
-				return err
-			}
-			if _, err := tripletAt(sn.Params, "valid-lifetime", n.Pos); err != nil {
-				return err
-			}
-			if s.Family == 6 {
-				if _, err := tripletAt(sn.Params, "preferred-lifetime", n.Pos); err != nil {
-					return err
+			sn, err := s.parseNetwork(n, listKey, derive, parse)
+			if err != nil {
+				if s.Family == 6 {
+					// Kea's IPv6 shared network parser adds the
+					// network's position to every error.
+					err = cfgErr(err.Error(), n)
 				}
+				return err
 			}
+			if names[sn.Name] {
+				return cfgErr("duplicate network '"+sn.Name+"' found in the configuration", nets)
+			}
+			names[sn.Name] = true
 			s.SharedNetworks = append(s.SharedNetworks, sn)
-			if l := n.Get(listKey); l != nil {
-				for _, raw := range l.L {
-					if err := add(raw, sn); err != nil {
-						return err
-					}
+		}
+		// Then their subnets join the server's (no position in errors).
+		for _, sn := range s.SharedNetworks {
+			for _, sub := range sn.Subnets {
+				if err := register(sub, nil); err != nil {
+					return err
 				}
 			}
 		}
 	}
 	if l := sec.Get(listKey); l != nil {
 		for _, raw := range l.L {
-			if err := add(raw, nil); err != nil {
+			sub, err := parse(raw, nil)
+			if err != nil {
+				return err
+			}
+			if err := register(sub, raw); err != nil {
 				return err
 			}
 		}
 	}
 	sort.Slice(s.idOrder, func(i, j int) bool { return s.idOrder[i].ID < s.idOrder[j].ID })
 	return nil
+}
+
+// parseNetwork reads one shared network and its subnets, with Kea's
+// checks in Kea's order.
+func (s *Server) parseNetwork(n *kjson.Element, listKey string,
+	derive func(from, to map[string]*kjson.Element, raw *kjson.Element),
+	parse func(raw *kjson.Element, sn *SharedNetwork) (*Subnet, error)) (*SharedNetwork, error) {
+	name := n.Get("name")
+	if name == nil {
+		return nil, cfgErr("missing parameter 'name'", n)
+	}
+	sn := &SharedNetwork{Name: name.S, Params: scalars(n), Raw: n}
+	derive(s.Params, sn.Params, n)
+	if err := checkTimers(sn.Params); err != nil {
+		return nil, err
+	}
+	if _, err := tripletAt(sn.Params, "valid-lifetime", n.Pos); err != nil {
+		return nil, err
+	}
+	if s.Family == 6 {
+		if _, err := tripletAt(sn.Params, "preferred-lifetime", n.Pos); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkOptionData(n); err != nil {
+		return nil, err
+	}
+	if l := n.Get(listKey); l != nil {
+		ids := map[uint32]bool{}
+		prefixes := map[string]bool{}
+		for _, raw := range l.L {
+			sub, err := parse(raw, sn)
+			if err != nil {
+				return nil, err
+			}
+			if ids[sub.ID] || prefixes[sub.Prefix.String()] {
+				return nil, cfgErr("can't store subnet because of conflict", raw)
+			}
+			ids[sub.ID], prefixes[sub.Prefix.String()] = true, true
+			sn.Subnets = append(sn.Subnets, sub)
+		}
+	}
+	if err := s.checkRelay(n.Get("relay")); err != nil {
+		return nil, err
+	}
+	if err := checkNetworkParams(sn.Params); err != nil {
+		return nil, err
+	}
+	return sn, nil
 }
 
 // parseAddr parses an address as Kea (inet_pton) does: no zones.
@@ -215,6 +259,9 @@ func (s *Server) parseSubnet(raw *kjson.Element, params map[string]*kjson.Elemen
 		if _, err := tripletAt(params, "preferred-lifetime", raw.Pos); err != nil {
 			return nil, failed(err)
 		}
+	}
+	if err := checkNetworkParams(params); err != nil {
+		return nil, failed(err)
 	}
 	if id == 0 {
 		id = int64(*nextID)
