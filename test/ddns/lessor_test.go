@@ -331,9 +331,11 @@ func timed(t *testing.T, sock, text string) answer {
 	t.Helper()
 	start := time.Now()
 	a := command(t, sock, text)
-	if d := time.Since(start); d > answerBound {
+	d := time.Since(start)
+	if d > answerBound {
 		t.Errorf("%s took %v (bound %v)", text, d, answerBound)
 	}
+	t.Logf("answered in %v: %s", d.Round(time.Microsecond), text)
 	return a
 }
 
