@@ -75,6 +75,7 @@ type Options struct {
 	Dir         string // folder for sockets, lease files and the config
 	V4, V6      bool   // which sections to write
 	LFCInterval int    // lfc-interval of both lease databases (0 = none)
+	LeaseDir    string // folder for the lease files ("" = Dir)
 }
 
 // Paths of the files a configuration names.
@@ -90,12 +91,16 @@ type Paths struct {
 // WriteConfig writes a Kea configuration for the families asked for, with
 // subnet 10.0.0.0/8 (id 1) and 2001:db8::/32 (id 1).
 func WriteConfig(o Options) (Paths, error) {
+	ld := o.LeaseDir
+	if ld == "" {
+		ld = o.Dir
+	}
 	p := Paths{
 		Config:        filepath.Join(o.Dir, "lessor.conf"),
 		Sock4:         filepath.Join(o.Dir, "ctl4.sock"),
 		Sock6:         filepath.Join(o.Dir, "ctl6.sock"),
-		Leases4:       filepath.Join(o.Dir, "leases4.csv"),
-		Leases6:       filepath.Join(o.Dir, "leases6.csv"),
+		Leases4:       filepath.Join(ld, "leases4.csv"),
+		Leases6:       filepath.Join(ld, "leases6.csv"),
 		ServerLogFile: filepath.Join(o.Dir, "lessor.log"),
 	}
 	if !o.V4 {
