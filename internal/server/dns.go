@@ -95,8 +95,10 @@ func reconfigureDNS(ctx context.Context, prev *dnsClient, sc *config.Server, log
 		return nil, err
 	}
 	if prev != nil && prev.owns {
+		// Commands still holding prev (until the caller swaps the
+		// configuration in) queue to the new sender.
 		prev.cancel()
-		prev.owns = false
+		prev.sender, prev.cancel, prev.owns = s, nil, false
 	}
 	d.sender, d.cancel, d.owns = s, cancel, true
 	return d, nil

@@ -168,6 +168,11 @@ func TestDNSReconfigure(t *testing.T) {
 		if got := sink.next(t); !strings.Contains(got, `"change-type":1,`) || !strings.Contains(got, `h4.example.com.`) {
 			t.Errorf("request after the reconfiguration: %s", got)
 		}
+		// A command still holding the old client queues to the new sender.
+		prev.Queue4(testLease(10), true)
+		if got := sink.next(t); !strings.Contains(got, `h10.example.com.`) {
+			t.Errorf("request through the old client: %s", got)
+		}
 	})
 	t.Run("unchanged", func(t *testing.T) {
 		sink := newUDPSink(t)
