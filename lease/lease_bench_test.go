@@ -51,6 +51,27 @@ func BenchmarkToElement(b *testing.B) {
 	}
 }
 
+// BenchmarkWriteJSON measures the direct writer that answers use instead of
+// ToElement+Write.
+func BenchmarkWriteJSON(b *testing.B) {
+	w := bufio.NewWriterSize(io.Discard, 32<<10)
+	l4, l6 := benchLease4(), benchLease6()
+	b.Run("v4", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			l4.WriteJSON(w)
+		}
+		w.Flush()
+	})
+	b.Run("v6", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			l6.WriteJSON(w)
+		}
+		w.Flush()
+	})
+}
+
 func BenchmarkFormatHex(b *testing.B) {
 	duid := []byte{0, 3, 0, 1, 2, 0, 0, 0, 0, 1}
 	b.ReportAllocs()

@@ -5,7 +5,9 @@
 package kjson
 
 import (
+	"bufio"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,7 +239,7 @@ func (e *Element) Write(w Writer) {
 		w.WriteString("null")
 	case Int:
 		var buf [24]byte
-		w.WriteString(string(strconv.AppendInt(buf[:0], e.I, 10)))
+		WriteBytes(w, strconv.AppendInt(buf[:0], e.I, 10))
 	case Real:
 		w.WriteString(FormatReal(e.F))
 	case Bool:
@@ -259,7 +261,13 @@ func (e *Element) Write(w Writer) {
 		w.WriteString(" ]")
 	case Map:
 		w.WriteString("{ ")
-		for i, k := range e.Keys() {
+		var buf [16]string
+		keys := buf[:0]
+		for k := range e.M {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
 			if i > 0 {
 				w.WriteString(", ")
 			}
@@ -270,6 +278,20 @@ func (e *Element) Write(w Writer) {
 			e.M[k].Write(w)
 		}
 		w.WriteString(" }")
+	}
+}
+
+// WriteBytes writes b to w without allocating: through a bufio.Writer's
+// free buffer, or byte by byte.
+func WriteBytes(w Writer, b []byte) {
+	if bw, ok := w.(*bufio.Writer); ok {
+		if bw.Available() >= len(b) {
+			bw.Write(append(bw.AvailableBuffer(), b...))
+			return
+		}
+	}
+	for _, c := range b {
+		w.WriteByte(c)
 	}
 }
 

@@ -315,9 +315,9 @@ func (h *handlers) get(ctx context.Context, c *control.Command) *kjson.Element {
 	}
 	switch {
 	case !v6 && l4 != nil:
-		return control.Answer(0, "IPv4 lease found.", l4.ToElement())
+		return control.Answer(0, "IPv4 lease found.", l4.JSONElement())
 	case v6 && l6 != nil:
-		return control.Answer(0, "IPv6 lease found.", l6.ToElement())
+		return control.Answer(0, "IPv6 lease found.", l6.JSONElement())
 	}
 	return control.Answer(control.ResultEmpty, "Lease not found.", nil)
 }
@@ -338,14 +338,14 @@ func leaseList(v6 bool, items []*kjson.Element, withCount bool) *kjson.Element {
 
 func elems4(ls []*lease.Lease4, out []*kjson.Element) []*kjson.Element {
 	for _, l := range ls {
-		out = append(out, l.ToElement())
+		out = append(out, l.JSONElement())
 	}
 	return out
 }
 
 func elems6(ls []*lease.Lease6, out []*kjson.Element) []*kjson.Element {
 	for _, l := range ls {
-		out = append(out, l.ToElement())
+		out = append(out, l.JSONElement())
 	}
 	return out
 }
@@ -443,11 +443,11 @@ func (h *handlers) walkAll(ctx context.Context, v6 bool, fn func(*kjson.Element)
 				// "::" itself may hold a lease; a page starts after it.
 				first = false
 				if l, err := h.env.Store6.GetLease6(ctx, lease.TypeNA, after); err == nil && l != nil {
-					fn(l.ToElement())
+					fn(l.JSONElement())
 				}
 			}
 			for _, l := range ls {
-				fn(l.ToElement())
+				fn(l.JSONElement())
 			}
 			if len(ls) < page {
 				return nil
@@ -465,11 +465,11 @@ func (h *handlers) walkAll(ctx context.Context, v6 bool, fn func(*kjson.Element)
 		if first {
 			first = false
 			if l, err := h.env.Store4.GetLease4(ctx, after); err == nil && l != nil {
-				fn(l.ToElement())
+				fn(l.JSONElement())
 			}
 		}
 		for _, l := range ls {
-			fn(l.ToElement())
+			fn(l.JSONElement())
 		}
 		if len(ls) < page {
 			return nil

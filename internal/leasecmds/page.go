@@ -67,7 +67,7 @@ func (h *handlers) filteredPage(ctx context.Context, v6 bool, from netip.Addr, l
 			}
 			for _, l := range ls {
 				if len(out) < limit && f.match(l.SubnetID, l.State) {
-					out = append(out, l.ToElement())
+					out = append(out, l.JSONElement())
 				}
 			}
 			if len(ls) < chunk {
@@ -82,7 +82,7 @@ func (h *handlers) filteredPage(ctx context.Context, v6 bool, from netip.Addr, l
 		}
 		for _, l := range ls {
 			if len(out) < limit && f.match(l.SubnetID, l.State) {
-				out = append(out, l.ToElement())
+				out = append(out, l.JSONElement())
 			}
 		}
 		if len(ls) < chunk {
