@@ -15,6 +15,7 @@ import (
 
 	"github.com/lessor-dhcp/lessor/config"
 	"github.com/lessor-dhcp/lessor/internal/control"
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/internal/leasecmds"
 	"github.com/lessor-dhcp/lessor/internal/stats"
 	"github.com/lessor-dhcp/lessor/store"
@@ -39,6 +40,8 @@ type Server struct {
 	stop     context.CancelFunc
 	exitCode atomic.Int32
 	logFile  io.Closer
+	// dbOverride replaces every section's lease-database (WithLeaseDatabase).
+	dbOverride *kjson.Element
 }
 
 // Family is the DHCPv4 or DHCPv6 server of a lessor process.
@@ -57,9 +60,43 @@ type Family struct {
 	dns      *dnsClient
 }
 
+// Option changes how a Server reads its configuration.
+type Option func(*Server)
+
+// WithLeaseDatabase replaces the "lease-database" map of every section by
+// db (a Kea lease-database map). It lets the same configuration, e.g. a
+// conformance scenario's, run on another store.
+func WithLeaseDatabase(db *kjson.Element) Option {
+	return func(s *Server) { s.dbOverride = db }
+}
+
+// load reads the configuration file, applying the options.
+func (s *Server) load() (*config.File, error) {
+	f, err := config.Load(s.path)
+	if err != nil || s.dbOverride == nil {
+		return f, err
+	}
+	top := f.Raw.Copy()
+	for _, name := range []string{"Dhcp4", "Dhcp6"} {
+		if sec := top.Get(name); sec != nil && sec.Kind == kjson.Map {
+			sec.Set("lease-database", s.dbOverride.Copy())
+		}
+	}
+	nf, err := config.FromElement(top)
+	if err != nil {
+		return nil, fmt.Errorf("%s with the lease database override: %w", s.path, err)
+	}
+	nf.Path = f.Path
+	return nf, nil
+}
+
 // New loads the configuration file; nothing is started yet.
-func New(path string, log *slog.Logger) (*Server, error) {
-	f, err := config.Load(path)
+func New(path string, log *slog.Logger, opts ...Option) (*Server, error) {
+	s := &Server{path: path, log: log, start: time.Now()}
+	for _, o := range opts {
+		o(s)
+	}
+	f, err := s.load()
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +108,7 @@ func New(path string, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	s := &Server{path: path, log: log, file: f, start: time.Now()}
+	s.file = f
 	first := f.Dhcp4
 	if first == nil {
 		first = f.Dhcp6
@@ -176,7 +213,7 @@ func (f *Family) apply(ctx context.Context, sc *config.Server) error {
 	} else {
 		lc.Subnets4, lc.Subnets6 = leasecmds.StaticSubnets(nil), subs
 	}
-	dns, err := newDNSClient(ctx, sc, f.srv.log)
+	dns, err := reconfigureDNS(ctx, f.dns, sc, f.srv.log)
 	if err != nil {
 		return err
 	}
@@ -255,7 +292,7 @@ func (s *Server) Close() {
 // Reload re-reads the configuration file (SIGHUP, config-reload). On error
 // the running configuration stays in force.
 func (s *Server) Reload(ctx context.Context) error {
-	nf, err := config.Load(s.path)
+	nf, err := s.load()
 	if err != nil {
 		return err
 	}
