@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/lessor-dhcp/lessor/config"
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/internal/server"
 
 	// Lease store backends register themselves.
@@ -45,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	version := fs.Bool("v", false, "print the version and exit")
 	extended := fs.Bool("V", false, "print the extended version and exit")
 	debug := fs.Bool("d", false, "debug logging")
+	leaseDB := fs.String("lease-database", "", "replace the configuration's lease-database by this `JSON` map (e.g. to run a Kea configuration on PostgreSQL)")
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
@@ -76,7 +78,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := server.New(cfgs[0], log)
+	var opts []server.Option
+	if *leaseDB != "" {
+		db, err := kjson.ParseNamed([]byte(*leaseDB), "-lease-database")
+		if err != nil || db.Kind != kjson.Map {
+			fmt.Fprintf(stderr, "lessor: -lease-database must be a JSON map: %v\n", err)
+			return 1
+		}
+		opts = append(opts, server.WithLeaseDatabase(db))
+	}
+	srv, err := server.New(cfgs[0], log, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "lessor: %v\n", err)
 		return 1
