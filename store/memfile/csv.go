@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/lease"
@@ -187,17 +188,20 @@ func escape(dst []byte, v string) []byte {
 // does, including its handling of a tag too close to the end of the text
 // (it yields a NUL character).
 func unescape(v []byte) string {
+	return string(unescapeTo(nil, v))
+}
+
+// unescapeTo appends the decoded v to out.
+func unescapeTo(out, v []byte) []byte {
 	const tag = "&#x"
 	if bytes.Index(v, []byte(tag)) < 0 {
-		return string(v)
+		return append(out, v...)
 	}
-	var out []byte
 	start := 0
 	for {
 		k := bytes.Index(v[start:], []byte(tag))
 		if k < 0 {
-			out = append(out, v[start:]...)
-			return string(out)
+			return append(out, v[start:]...)
 		}
 		esc := start + k
 		out = append(out, v[start:esc]...)
@@ -337,11 +341,15 @@ func parseColonHex(dst []byte, b []byte, sep byte) ([]byte, error) {
 // decodeFormattedHexString does: colon or space separated octets, or a
 // plain run of hex digits with an optional "0x" prefix.
 func parseFormattedHex(b []byte) ([]byte, error) {
+	return parseFormattedHexTo(nil, b)
+}
+
+func parseFormattedHexTo(dst, b []byte) ([]byte, error) {
 	if bytes.IndexByte(b, ':') >= 0 {
-		return parseColonHex(nil, b, ':')
+		return parseColonHex(dst, b, ':')
 	}
 	if bytes.IndexByte(b, ' ') >= 0 {
-		return parseColonHex(nil, b, ' ')
+		return parseColonHex(dst, b, ' ')
 	}
 	s := b
 	if len(b) > 2 && b[0] == '0' && b[1] == 'x' {
@@ -350,20 +358,25 @@ func parseFormattedHex(b []byte) ([]byte, error) {
 	if len(b)%2 != 0 {
 		s = append([]byte{'0'}, s...)
 	}
-	bad := fmt.Errorf("'%s' is not a valid string of hexadecimal digits", b)
 	if len(s)%2 != 0 {
-		return nil, bad
+		return nil, badHex(b)
 	}
-	out := make([]byte, len(s)/2)
-	for i := range out {
-		h, ok1 := hexDigit(s[2*i])
-		l, ok2 := hexDigit(s[2*i+1])
+	if dst == nil {
+		dst = make([]byte, 0, len(s)/2)
+	}
+	for i := 0; i < len(s); i += 2 {
+		h, ok1 := hexDigit(s[i])
+		l, ok2 := hexDigit(s[i+1])
 		if !ok1 || !ok2 {
-			return nil, bad
+			return nil, badHex(b)
 		}
-		out[i] = h<<4 | l
+		dst = append(dst, h<<4|l)
 	}
-	return out, nil
+	return dst, nil
+}
+
+func badHex(b []byte) error {
+	return fmt.Errorf("'%s' is not a valid string of hexadecimal digits", b)
 }
 
 func stateText(s lease.State) string {
@@ -497,76 +510,112 @@ func parseContext(b []byte) (*kjson.Element, error) {
 }
 
 func parseAddr(b []byte, v4 bool) (netip.Addr, error) {
-	a, err := netip.ParseAddr(string(b))
+	a, err := netip.ParseAddr(borrow(b))
 	if err != nil || a.Is4() != v4 || a.Zone() != "" {
 		return netip.Addr{}, fmt.Errorf("Failed to convert string to address '%s': Invalid argument", b)
 	}
 	return a, nil
 }
 
+// rowScratch holds the buffers a row parser decodes into.
+type rowScratch struct {
+	a, b, host []byte
+}
+
+// borrow views b as a string without copying; the string must not outlive
+// b's content.
+func borrow(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
 // parseRow4 decodes the fields of a v4 data row (fitted to the current
 // schema) as Kea's CSVLeaseFile4::next does.
 func parseRow4(f [][]byte) (*lease.Lease4, error) {
+	var l lease.Lease4
+	if err := parseRow4To(f, &l, &rowScratch{}); err != nil {
+		return nil, err
+	}
+	c := l.Clone()
+	c.Hostname = strings.Clone(l.Hostname)
+	return c, nil
+}
+
+// parseRow4To is parseRow4 decoding into l, whose identifiers and
+// hostname then point into sc (valid until sc is reused).
+func parseRow4To(f [][]byte, l *lease.Lease4, sc *rowScratch) error {
 	addr, err := parseAddr(f[c4Address], true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var cid []byte
 	if len(f[c4ClientID]) > 0 {
-		cid, err = parseFormattedHex(f[c4ClientID])
+		cid, err = parseFormattedHexTo(sc.a[:0], f[c4ClientID])
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(cid) < minClientIDLen {
-			return nil, fmt.Errorf("client-id is too short (%d), at least 2 is required", len(cid))
+			return fmt.Errorf("client-id is too short (%d), at least 2 is required", len(cid))
 		}
 		if len(cid) > maxDUIDLen {
-			return nil, fmt.Errorf("DUID size is %d bytes, exceeds maximum of %d", len(cid), maxDUIDLen)
+			return fmt.Errorf("DUID size is %d bytes, exceeds maximum of %d", len(cid), maxDUIDLen)
 		}
 	}
-	hw, err := parseColonHex(nil, f[c4HWAddr], ':')
+	hw, err := parseColonHex(sc.b[:0], f[c4HWAddr], ':')
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(hw) > maxHWAddrLen {
-		return nil, errors.New("address vector size exceeds MAX_HWADDR_LEN")
+		return errors.New("address vector size exceeds MAX_HWADDR_LEN")
 	}
 	st, err := parseUint(f[c4State], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(hw) == 0 && len(cid) == 0 && lease.State(st) != lease.StateDeclined {
-		return nil, fmt.Errorf("Lease4: %s, state: %s has neither hardware address or client id",
+		return fmt.Errorf("Lease4: %s, state: %s has neither hardware address or client id",
 			addr, stateText(lease.State(st)))
 	}
 	ctx, err := parseContext(f[c4Context])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	valid, err := parseUint(f[c4Valid], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	expire, err := parseUint(f[c4Expire], 64)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	subnet, err := parseUint(f[c4Subnet], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	fwd, err := parseBool(f[c4FqdnFwd])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rev, err := parseBool(f[c4FqdnRev])
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if cap(cid) > cap(sc.a) {
+		sc.a = cid
+	}
+	if cap(hw) > cap(sc.b) {
+		sc.b = hw
 	}
 	if len(hw) == 0 {
 		hw = nil
 	}
-	return &lease.Lease4{
+	if len(cid) == 0 {
+		cid = nil
+	}
+	sc.host = unescapeTo(sc.host[:0], f[c4Hostname])
+	*l = lease.Lease4{
 		Addr:        addr,
 		HWAddr:      hw,
 		HWType:      lease.HTypeEther,
@@ -576,10 +625,11 @@ func parseRow4(f [][]byte) (*lease.Lease4, error) {
 		SubnetID:    uint32(subnet),
 		FqdnFwd:     fwd,
 		FqdnRev:     rev,
-		Hostname:    unescape(f[c4Hostname]),
+		Hostname:    borrow(sc.host),
 		State:       lease.State(st),
 		UserContext: ctx,
-	}, nil
+	}
+	return nil
 }
 
 // parseRow6 decodes the fields of a v6 data row as Kea's

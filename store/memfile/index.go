@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"slices"
@@ -14,11 +15,13 @@ const chunkMax = 512
 
 // sortedList is an ordered set kept as a list of sorted chunks of at most
 // chunkMax entries: inserts and removals move at most one chunk's entries,
-// lookups are two binary searches, and the memory overhead is a few bytes
-// per entry. cmp orders entries and must be a total order over the
-// entries held (no two entries compare equal).
+// lookups are two binary searches (the first over a compact array of each
+// chunk's last entry), and the memory overhead is a few bytes per entry.
+// cmp orders entries and must be a total order over the entries held (no
+// two entries compare equal).
 type sortedList[T any] struct {
 	chunks [][]T
+	last   []T // last entry of each chunk
 	n      int
 	cmp    func(a, b T) int
 }
@@ -33,11 +36,10 @@ func (s *sortedList[T]) Len() int { return s.n }
 // seek returns the position of the first entry e with probe(e) >= 0
 // (probe is negative for entries ordered before the target).
 func (s *sortedList[T]) seek(probe func(T) int) (int, int) {
-	lo, hi := 0, len(s.chunks)
+	lo, hi := 0, len(s.last)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		c := s.chunks[m]
-		if probe(c[len(c)-1]) < 0 {
+		if probe(s.last[m]) < 0 {
 			lo = m + 1
 		} else {
 			hi = m
@@ -76,6 +78,7 @@ func (s *sortedList[T]) insert(v T) bool {
 		c := make([]T, 1, 16)
 		c[0] = v
 		s.chunks = append(s.chunks, c)
+		s.last = append(s.last, v)
 		s.n++
 		return true
 	}
@@ -87,11 +90,10 @@ func (s *sortedList[T]) insert(v T) bool {
 		return false
 	}
 	c := s.chunks[ci]
-	if len(c) < cap(c) || len(c) < chunkMax {
-		c = append(c, v)
-		copy(c[i+1:], c[i:])
-		c[i] = v
+	if len(c) < chunkMax {
+		c = slices.Insert(c, i, v)
 		s.chunks[ci] = c
+		s.last[ci] = c[len(c)-1]
 	} else {
 		// Split the full chunk in two halves, then insert.
 		half := len(c) / 2
@@ -99,22 +101,15 @@ func (s *sortedList[T]) insert(v T) bool {
 		copy(right, c[half:])
 		left := c[:half:chunkMax]
 		clear(c[half:])
-		s.chunks = append(s.chunks, nil)
-		copy(s.chunks[ci+2:], s.chunks[ci+1:])
-		s.chunks[ci] = left
-		s.chunks[ci+1] = right
 		if i <= half {
-			left = append(left, v)
-			copy(left[i+1:], left[i:])
-			left[i] = v
-			s.chunks[ci] = left
+			left = slices.Insert(left, i, v)
 		} else {
-			i -= half
-			right = append(right, v)
-			copy(right[i+1:], right[i:])
-			right[i] = v
-			s.chunks[ci+1] = right
+			right = slices.Insert(right, i-half, v)
 		}
+		s.chunks[ci] = left
+		s.chunks = slices.Insert(s.chunks, ci+1, right)
+		s.last[ci] = left[len(left)-1]
+		s.last = slices.Insert(s.last, ci+1, right[len(right)-1])
 	}
 	s.n++
 	return true
@@ -127,28 +122,39 @@ func (s *sortedList[T]) remove(v T) bool {
 	if ci == len(s.chunks) || s.cmp(s.chunks[ci][i], v) != 0 {
 		return false
 	}
-	c := s.chunks[ci]
-	copy(c[i:], c[i+1:])
-	var zero T
-	c[len(c)-1] = zero
-	c = c[:len(c)-1]
+	c := slices.Delete(s.chunks[ci], i, i+1)
 	s.n--
 	switch {
 	case len(c) == 0:
-		copy(s.chunks[ci:], s.chunks[ci+1:])
-		s.chunks[len(s.chunks)-1] = nil
-		s.chunks = s.chunks[:len(s.chunks)-1]
+		s.chunks = slices.Delete(s.chunks, ci, ci+1)
+		s.last = slices.Delete(s.last, ci, ci+1)
 	case ci+1 < len(s.chunks) && len(c)+len(s.chunks[ci+1]) <= chunkMax/2:
 		// Merge small neighbours so that chunks stay reasonably full.
 		c = append(c, s.chunks[ci+1]...)
 		s.chunks[ci] = c
-		copy(s.chunks[ci+1:], s.chunks[ci+2:])
-		s.chunks[len(s.chunks)-1] = nil
-		s.chunks = s.chunks[:len(s.chunks)-1]
+		s.last[ci] = c[len(c)-1]
+		s.chunks = slices.Delete(s.chunks, ci+1, ci+2)
+		s.last = slices.Delete(s.last, ci+1, ci+2)
 	default:
 		s.chunks[ci] = c
+		s.last[ci] = c[len(c)-1]
 	}
 	return true
+}
+
+// build replaces the content with sorted (ascending, no duplicates),
+// packing chunks three-quarters full.
+func (s *sortedList[T]) build(sorted []T) {
+	s.chunks, s.last, s.n = nil, nil, len(sorted)
+	const fill = chunkMax * 3 / 4
+	for len(sorted) > 0 {
+		k := min(fill, len(sorted))
+		c := make([]T, k, fill+fill/8)
+		copy(c, sorted[:k])
+		s.chunks = append(s.chunks, c)
+		s.last = append(s.last, c[k-1])
+		sorted = sorted[k:]
+	}
 }
 
 // ascend calls fn for each entry from the first with probe(e) >= 0 (from
@@ -173,11 +179,13 @@ func (s *sortedList[T]) ascend(probe func(T) int, fn func(T) bool) {
 // that key (a record whose key does not change keeps its place), and an
 // open-addressing hash table maps each key to its chain's head. Lookups and
 // removals cost O(1) plus the chain walked; memory is two uint32 links per
-// record and 5 bytes per table cell (load 0.53 to 0.8) per distinct key.
+// record and 5 bytes per table cell (load 0.47 to 0.7) per distinct key.
 type chainIndex[K comparable] struct {
-	seed       maphash.Seed
-	table      []uint32 // chain heads; noSlot = empty cell
-	fp         []uint8  // top hash byte of each cell's key, to skip most key reads
+	seed maphash.Seed
+	// cells of 5 bytes: the chain head's slot (noSlot = empty) and a byte
+	// of its key's hash, to skip most key reads while probing.
+	table      []byte
+	ncell      int
 	used       int
 	next, prev []uint32 // indexed by slot
 	key        func(slot uint32) K
@@ -207,21 +215,32 @@ func (c *chainIndex[K]) cell(k K) int {
 	hv := c.hash(k)
 	f := uint8(hv)
 	for i := c.home(hv); ; i = c.step(i) {
-		h := c.table[i]
-		if h == noSlot || (c.fp[i] == f && c.key(h) == k) {
+		h, hf := c.at(i)
+		if h == noSlot || (hf == f && c.key(h) == k) {
 			return i
 		}
 	}
 }
 
+func (c *chainIndex[K]) at(i int) (uint32, uint8) {
+	b := c.table[5*i : 5*i+5]
+	return binary.LittleEndian.Uint32(b), b[4]
+}
+
+func (c *chainIndex[K]) set(i int, slot uint32, f uint8) {
+	b := c.table[5*i : 5*i+5]
+	binary.LittleEndian.PutUint32(b, slot)
+	b[4] = f
+}
+
 // home maps a hash to its cell (the table size need not be a power of 2).
 func (c *chainIndex[K]) home(hv uint64) int {
-	hi, _ := bits.Mul64(hv, uint64(len(c.table)))
+	hi, _ := bits.Mul64(hv, uint64(c.ncell))
 	return int(hi)
 }
 
 func (c *chainIndex[K]) step(i int) int {
-	if i++; i == len(c.table) {
+	if i++; i == c.ncell {
 		return 0
 	}
 	return i
@@ -232,46 +251,59 @@ func (c *chainIndex[K]) head(k K) uint32 {
 	if c.used == 0 {
 		return noSlot
 	}
-	return c.table[c.cell(k)]
+	h, _ := c.at(c.cell(k))
+	return h
 }
 
 func (c *chainIndex[K]) rehash(size int) {
-	old, oldFP := c.table, c.fp
-	c.table = make([]uint32, size)
-	c.fp = make([]uint8, size)
-	for i := range c.table {
-		c.table[i] = noSlot
+	old, oldN := c.table, c.ncell
+	c.table = make([]byte, 5*size)
+	c.ncell = size
+	for i := 0; i < size; i++ {
+		c.set(i, noSlot, 0)
 	}
-	for j, h := range old {
+	for j := 0; j < oldN; j++ {
+		h := binary.LittleEndian.Uint32(old[5*j:])
 		if h == noSlot {
 			continue
 		}
+		f := old[5*j+4]
 		hv := c.hash(c.key(h))
-		if uint8(hv) != oldFP[j] {
+		if uint8(hv) != f {
 			panic("memfile: chain index key changed while indexed")
 		}
 		i := c.home(hv)
-		for c.table[i] != noSlot {
+		for {
+			if e, _ := c.at(i); e == noSlot {
+				break
+			}
 			i = c.step(i)
 		}
-		c.table[i] = h
-		c.fp[i] = oldFP[j]
+		c.set(i, h, f)
+	}
+}
+
+// reserve sizes the index for about n records and keys.
+func (c *chainIndex[K]) reserve(n int) {
+	c.grow(n)
+	if cells := n*10/7 + 16; cells > c.ncell {
+		c.rehash(cells)
 	}
 }
 
 // add appends slot (whose record holds its key) to the end of its chain.
 func (c *chainIndex[K]) add(slot uint32) {
 	c.grow(int(slot) + 1)
-	if (c.used+1)*5 > len(c.table)*4 {
-		// Keep the load between 0.53 and 0.8.
-		c.rehash(max(16, len(c.table)*3/2))
+	if (c.used+1)*10 > c.ncell*7 {
+		// Keep the load between 0.47 and 0.7 (linear probing slows down
+		// quickly beyond).
+		c.rehash(max(16, c.ncell*3/2))
 	}
 	k := c.key(slot)
 	i := c.cell(k)
-	h := c.table[i]
+	h, _ := c.at(i)
 	if h == noSlot {
-		c.table[i] = slot
-		c.fp[i] = uint8(c.hash(k))
+		c.set(i, slot, uint8(c.hash(k)))
 		c.used++
 		c.next[slot], c.prev[slot] = slot, slot
 		return
@@ -286,7 +318,7 @@ func (c *chainIndex[K]) add(slot uint32) {
 // remove takes slot (whose record still holds its key) out of its chain.
 func (c *chainIndex[K]) remove(slot uint32) {
 	i := c.cell(c.key(slot))
-	h := c.table[i]
+	h, hf := c.at(i)
 	if h == noSlot {
 		return
 	}
@@ -298,20 +330,24 @@ func (c *chainIndex[K]) remove(slot uint32) {
 	c.next[p] = n
 	c.prev[n] = p
 	if h == slot {
-		c.table[i] = n
+		c.set(i, n, hf)
 	}
 }
 
 // deleteCell empties cell i, shifting later cells of the probe run back.
 func (c *chainIndex[K]) deleteCell(i int) {
-	c.table[i] = noSlot
+	c.set(i, noSlot, 0)
 	c.used--
-	for j := c.step(i); c.table[j] != noSlot; j = c.step(j) {
-		home := c.home(c.hash(c.key(c.table[j])))
+	for j := c.step(i); ; j = c.step(j) {
+		hj, fj := c.at(j)
+		if hj == noSlot {
+			return
+		}
+		home := c.home(c.hash(c.key(hj)))
 		// Move table[j] to i if its home is not in the cyclic range (i, j].
 		if (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
-			c.table[i], c.fp[i] = c.table[j], c.fp[j]
-			c.table[j] = noSlot
+			c.set(i, hj, fj)
+			c.set(j, noSlot, 0)
 			i = j
 		}
 	}
@@ -337,6 +373,6 @@ func (c *chainIndex[K]) each(k K, fn func(slot uint32) bool) {
 
 // reset empties the index.
 func (c *chainIndex[K]) reset() {
-	c.table, c.fp, c.used = nil, nil, 0
+	c.table, c.ncell, c.used = nil, 0, 0
 	c.next, c.prev = nil, nil
 }

@@ -126,6 +126,7 @@ func (s *Store) compact(ctx context.Context, inputs []string, output string) err
 	scratch := &Store{family: s.family, log: s.log}
 	scratch.resetTables()
 	apply := scratch.replayer()
+	scratch.beginBulk(countRows(inputs...))
 	for _, p := range inputs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -134,6 +135,7 @@ func (s *Store) compact(ctx context.Context, inputs []string, output string) err
 			return err
 		}
 	}
+	scratch.endBulk()
 	if err := ctx.Err(); err != nil {
 		return err
 	}

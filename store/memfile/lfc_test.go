@@ -77,7 +77,7 @@ func fileNames(t *testing.T, dir string) string {
 	return strings.Join(names, " ")
 }
 
-func countRows(t *testing.T, path string) int {
+func fileRows(t *testing.T, path string) int {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -97,10 +97,10 @@ func TestLFC(t *testing.T) {
 	if got := fileNames(t, dir); got != "l.csv l.csv.2" {
 		t.Fatalf("files after cleanup: %s", got)
 	}
-	if n := countRows(t, path+".2"); n != s.Len() {
+	if n := fileRows(t, path+".2"); n != s.Len() {
 		t.Errorf("cleaned file has %d rows for %d leases", n, s.Len())
 	}
-	if n := countRows(t, path); n != 0 {
+	if n := fileRows(t, path); n != 0 {
 		t.Errorf("new lease file has %d rows", n)
 	}
 	churn(t, s, 300, 400)

@@ -56,6 +56,10 @@ type table4 struct {
 	host   *chainIndex[string]
 	subnet *chainIndex[uint32]
 	counts map[countKey]int64
+	// bulk: while loading files, addresses are looked up in bulkAddr and
+	// the address and expiration indexes are built at once by endBulk.
+	bulk     bool
+	bulkAddr map[uint32]uint32
 }
 
 func newTable4() *table4 {
@@ -85,7 +89,12 @@ func (t *table4) cmpExp(a, b uint32) int {
 	return cmp.Compare(ra.expSeq, rb.expSeq)
 }
 
-func (t *table4) len() int { return t.byAddr.Len() }
+func (t *table4) len() int {
+	if t.bulk {
+		return len(t.bulkAddr)
+	}
+	return t.byAddr.Len()
+}
 
 func addr4(a netip.Addr) uint32 {
 	b := a.As4()
@@ -98,6 +107,12 @@ func fromAddr4(v uint32) netip.Addr {
 
 // lookup returns the slot holding addr, or noSlot.
 func (t *table4) lookup(addr uint32) uint32 {
+	if t.bulk {
+		if s, ok := t.bulkAddr[addr]; ok {
+			return s
+		}
+		return noSlot
+	}
 	e, ok := t.byAddr.find(func(e addrEnt4) int { return cmp.Compare(e.addr, addr) })
 	if !ok {
 		return noSlot
@@ -113,7 +128,7 @@ func makeRec4(l *lease.Lease4) rec4 {
 		subnet: l.SubnetID,
 		state:  uint32(l.State),
 		flags:  flagUsed,
-		vd:     packVD(l.HWAddr, l.ClientID, []byte(l.Hostname), ctxText(l.UserContext)),
+		vd:     packVD3(l.HWAddr, l.ClientID, l.Hostname, l.UserContext),
 	}
 	if l.FqdnFwd {
 		r.flags |= flagFqdnFwd
@@ -146,8 +161,14 @@ func (t *table4) insert(l *lease.Lease4) {
 	t.recs[slot] = makeRec4(l)
 	t.recs[slot].expSeq = t.nextSeq()
 	r := &t.recs[slot]
-	t.byAddr.insert(addrEnt4{r.addr, slot})
-	t.byExp.insert(slot)
+	if t.bulk {
+		t.bulkAddr[r.addr] = slot
+	} else {
+		t.byAddr.insert(addrEnt4{r.addr, slot})
+	}
+	if !t.bulk {
+		t.byExp.insert(slot)
+	}
 	t.hw.add(slot)
 	t.cid.add(slot)
 	t.host.add(slot)
@@ -158,8 +179,14 @@ func (t *table4) insert(l *lease.Lease4) {
 // remove deletes the lease in slot.
 func (t *table4) remove(slot uint32) {
 	r := &t.recs[slot]
-	t.byAddr.remove(addrEnt4{r.addr, slot})
-	t.byExp.remove(slot)
+	if t.bulk {
+		delete(t.bulkAddr, r.addr)
+	} else {
+		t.byAddr.remove(addrEnt4{r.addr, slot})
+	}
+	if !t.bulk {
+		t.byExp.remove(slot)
+	}
 	t.hw.remove(slot)
 	t.cid.remove(slot)
 	t.host.remove(slot)
@@ -178,11 +205,12 @@ func (t *table4) replace(slot uint32, l *lease.Lease4) {
 	oc, oe := old.expKey()
 	nc, ne := nr.expKey()
 	expMoved := oc != nc || oe != ne
+	expIdx := expMoved && !t.bulk
 	hwMoved := vdField(old.vd, 0, 4) != vdField(nr.vd, 0, 4) || old.subnet != nr.subnet
 	cidMoved := vdField(old.vd, 1, 4) != vdField(nr.vd, 1, 4) || old.subnet != nr.subnet
 	hostMoved := vdField(old.vd, 2, 4) != vdField(nr.vd, 2, 4)
 	subMoved := old.subnet != nr.subnet
-	if expMoved {
+	if expIdx {
 		t.byExp.remove(slot)
 	}
 	if hwMoved {
@@ -203,7 +231,7 @@ func (t *table4) replace(slot uint32, l *lease.Lease4) {
 		nr.expSeq = t.nextSeq()
 	}
 	t.recs[slot] = nr
-	if expMoved {
+	if expIdx {
 		t.byExp.insert(slot)
 	}
 	if hwMoved {
@@ -372,6 +400,10 @@ func (t *table4) all(fn func(slot uint32) bool) {
 // current order.
 func (t *table4) nextSeq() uint32 {
 	if t.seq == math.MaxUint32 {
+		if t.bulk {
+			t.endBulk() // renumber in the index's order
+			defer t.beginBulk()
+		}
 		t.seq = 0
 		t.byExp.ascend(nil, func(s uint32) bool {
 			t.seq++
@@ -381,4 +413,65 @@ func (t *table4) nextSeq() uint32 {
 	}
 	t.seq++
 	return t.seq
+}
+
+// reserve makes room for about n leases.
+func (t *table4) reserve(n int) {
+	t.recs = slices.Grow(t.recs, n-len(t.recs))
+	t.hw.reserve(n)
+	t.cid.reserve(n)
+	t.host.reserve(n)
+	t.subnet.reserve(n)
+}
+
+// beginBulk switches to bulk loading (see table4.bulk) until endBulk.
+func (t *table4) beginBulk() {
+	t.bulk = true
+	t.bulkAddr = make(map[uint32]uint32, t.byAddr.Len())
+	t.all(func(s uint32) bool {
+		t.bulkAddr[t.recs[s].addr] = s
+		return true
+	})
+}
+
+// endBulk builds the expiration index from the leases held.
+func (t *table4) endBulk() {
+	type ent struct {
+		reclaimed bool
+		expire    int64
+		seq       uint32
+		slot      uint32
+	}
+	addrs := make([]addrEnt4, 0, len(t.bulkAddr))
+	for a, s := range t.bulkAddr {
+		addrs = append(addrs, addrEnt4{a, s})
+	}
+	slices.SortFunc(addrs, func(a, b addrEnt4) int { return cmp.Compare(a.addr, b.addr) })
+	t.byAddr.build(addrs)
+	t.bulkAddr = nil
+	ents := make([]ent, 0, t.len())
+	t.all(func(s uint32) bool {
+		r := &t.recs[s]
+		rc, e := r.expKey()
+		ents = append(ents, ent{rc, e, r.expSeq, s})
+		return true
+	})
+	slices.SortFunc(ents, func(a, b ent) int {
+		if a.reclaimed != b.reclaimed {
+			if b.reclaimed {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(a.expire, b.expire); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	slots := make([]uint32, len(ents))
+	for i, e := range ents {
+		slots[i] = e.slot
+	}
+	t.byExp.build(slots)
+	t.bulk = false
 }

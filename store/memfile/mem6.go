@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"net/netip"
+	"slices"
 
 	"github.com/lessor-dhcp/lessor/lease"
 )
@@ -76,6 +77,10 @@ type table6 struct {
 	host   *chainIndex[string]
 	subnet *chainIndex[uint32]
 	counts map[countKey]int64
+	// bulk: while loading files, addresses are looked up in bulkAddr and
+	// the address and expiration indexes are built at once by endBulk.
+	bulk     bool
+	bulkAddr map[[2]uint64]uint32
 }
 
 func newTable6() *table6 {
@@ -108,10 +113,21 @@ func (t *table6) cmpExp(a, b uint32) int {
 	return cmp.Compare(ra.expSeq, rb.expSeq)
 }
 
-func (t *table6) len() int { return t.byAddr.Len() }
+func (t *table6) len() int {
+	if t.bulk {
+		return len(t.bulkAddr)
+	}
+	return t.byAddr.Len()
+}
 
 func (t *table6) lookup(a netip.Addr) uint32 {
 	hi, lo := split6(a)
+	if t.bulk {
+		if s, ok := t.bulkAddr[[2]uint64{hi, lo}]; ok {
+			return s
+		}
+		return noSlot
+	}
 	k := addrEnt6{hi: hi, lo: lo}
 	e, ok := t.byAddr.find(func(e addrEnt6) int { return cmpAddr6(e, k) })
 	if !ok {
@@ -134,7 +150,7 @@ func makeRec6(l *lease.Lease6) rec6 {
 		typ:    uint8(l.Type),
 		plen:   l.PrefixLen,
 		flags:  flagUsed,
-		vd:     packVD(l.DUID, l.HWAddr, []byte(l.Hostname), ctxText(l.UserContext)),
+		vd:     packVD3(l.DUID, l.HWAddr, l.Hostname, l.UserContext),
 	}
 	if l.HWAddr != nil {
 		r.hwType, r.hwSource = l.HWType, l.HWAddrSource
@@ -170,8 +186,14 @@ func (t *table6) insert(l *lease.Lease6) {
 	t.recs[slot] = makeRec6(l)
 	t.recs[slot].expSeq = t.nextSeq()
 	r := &t.recs[slot]
-	t.byAddr.insert(addrEnt6{r.hi, r.lo, slot})
-	t.byExp.insert(slot)
+	if t.bulk {
+		t.bulkAddr[[2]uint64{r.hi, r.lo}] = slot
+	} else {
+		t.byAddr.insert(addrEnt6{r.hi, r.lo, slot})
+	}
+	if !t.bulk {
+		t.byExp.insert(slot)
+	}
 	t.ia.add(slot)
 	t.duid.add(slot)
 	t.host.add(slot)
@@ -181,8 +203,14 @@ func (t *table6) insert(l *lease.Lease6) {
 
 func (t *table6) remove(slot uint32) {
 	r := &t.recs[slot]
-	t.byAddr.remove(addrEnt6{r.hi, r.lo, slot})
-	t.byExp.remove(slot)
+	if t.bulk {
+		delete(t.bulkAddr, [2]uint64{r.hi, r.lo})
+	} else {
+		t.byAddr.remove(addrEnt6{r.hi, r.lo, slot})
+	}
+	if !t.bulk {
+		t.byExp.remove(slot)
+	}
 	t.ia.remove(slot)
 	t.duid.remove(slot)
 	t.host.remove(slot)
@@ -201,11 +229,12 @@ func (t *table6) replace(slot uint32, l *lease.Lease6) {
 	nc, ne := nr.expKey()
 	oduid, nduid := vdField(old.vd, 0, 4), vdField(nr.vd, 0, 4)
 	expMoved := oc != nc || oe != ne
+	expIdx := expMoved && !t.bulk
 	iaMoved := oduid != nduid || old.iaid != nr.iaid || old.typ != nr.typ
 	duidMoved := oduid != nduid
 	hostMoved := vdField(old.vd, 2, 4) != vdField(nr.vd, 2, 4)
 	subMoved := old.subnet != nr.subnet
-	if expMoved {
+	if expIdx {
 		t.byExp.remove(slot)
 	}
 	if iaMoved {
@@ -226,7 +255,7 @@ func (t *table6) replace(slot uint32, l *lease.Lease6) {
 		nr.expSeq = t.nextSeq()
 	}
 	t.recs[slot] = nr
-	if expMoved {
+	if expIdx {
 		t.byExp.insert(slot)
 	}
 	if iaMoved {
@@ -354,6 +383,10 @@ func hwOf(s string, present bool) []byte {
 // current order.
 func (t *table6) nextSeq() uint32 {
 	if t.seq == math.MaxUint32 {
+		if t.bulk {
+			t.endBulk() // renumber in the index's order
+			defer t.beginBulk()
+		}
 		t.seq = 0
 		t.byExp.ascend(nil, func(s uint32) bool {
 			t.seq++
@@ -363,4 +396,65 @@ func (t *table6) nextSeq() uint32 {
 	}
 	t.seq++
 	return t.seq
+}
+
+// reserve makes room for about n leases.
+func (t *table6) reserve(n int) {
+	t.recs = slices.Grow(t.recs, n-len(t.recs))
+	t.ia.reserve(n)
+	t.duid.reserve(n)
+	t.host.reserve(n)
+	t.subnet.reserve(n)
+}
+
+// beginBulk switches to bulk loading (see table6.bulk) until endBulk.
+func (t *table6) beginBulk() {
+	t.bulk = true
+	t.bulkAddr = make(map[[2]uint64]uint32, t.byAddr.Len())
+	t.all(func(s uint32) bool {
+		t.bulkAddr[[2]uint64{t.recs[s].hi, t.recs[s].lo}] = s
+		return true
+	})
+}
+
+// endBulk builds the expiration index from the leases held.
+func (t *table6) endBulk() {
+	type ent struct {
+		reclaimed bool
+		expire    int64
+		seq       uint32
+		slot      uint32
+	}
+	addrs := make([]addrEnt6, 0, len(t.bulkAddr))
+	for a, s := range t.bulkAddr {
+		addrs = append(addrs, addrEnt6{a[0], a[1], s})
+	}
+	slices.SortFunc(addrs, cmpAddr6)
+	t.byAddr.build(addrs)
+	t.bulkAddr = nil
+	ents := make([]ent, 0, t.len())
+	t.all(func(s uint32) bool {
+		r := &t.recs[s]
+		rc, e := r.expKey()
+		ents = append(ents, ent{rc, e, r.expSeq, s})
+		return true
+	})
+	slices.SortFunc(ents, func(a, b ent) int {
+		if a.reclaimed != b.reclaimed {
+			if b.reclaimed {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(a.expire, b.expire); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	slots := make([]uint32, len(ents))
+	for i, e := range ents {
+		slots[i] = e.slot
+	}
+	t.byExp.build(slots)
+	t.bulk = false
 }

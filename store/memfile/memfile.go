@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -141,9 +142,13 @@ func (s *Store) resetTables() {
 // one and otherwise creates a lease with valid lifetime 0; any other row
 // creates or replaces the lease at its address.
 func replay4(t *table4) func([][]byte) error {
+	var (
+		sc  rowScratch
+		buf lease.Lease4
+	)
 	return func(f [][]byte) error {
-		l, err := parseRow4(f)
-		if err != nil {
+		l := &buf
+		if err := parseRow4To(f, l, &sc); err != nil {
 			return err
 		}
 		slot := t.lookup(addr4(l.Addr))
@@ -178,6 +183,47 @@ func replay6(t *table6) func([][]byte) error {
 	}
 }
 
+// beginBulk prepares the tables for loading up to n leases.
+func (s *Store) beginBulk(n int) {
+	if s.family == 4 {
+		s.t4.reserve(n)
+		s.t4.beginBulk()
+	} else {
+		s.t6.reserve(n)
+		s.t6.beginBulk()
+	}
+}
+
+func (s *Store) endBulk() {
+	if s.family == 4 {
+		s.t4.endBulk()
+	} else {
+		s.t6.endBulk()
+	}
+}
+
+// countRows returns the number of lines in the files (an upper bound on
+// the leases they hold), so that the tables are sized once.
+func countRows(paths ...string) int {
+	n := 0
+	buf := make([]byte, 1<<20)
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		for {
+			k, err := f.Read(buf)
+			n += bytes.Count(buf[:k], []byte{'\n'})
+			if err != nil {
+				break
+			}
+		}
+		f.Close()
+	}
+	return n
+}
+
 func (s *Store) replayer() func([][]byte) error {
 	if s.family == 4 {
 		return replay4(s.t4)
@@ -198,6 +244,8 @@ func (s *Store) load() (bool, error) {
 	} else {
 		inputs = []string{s.path + ".2", s.path + ".1"}
 	}
+	s.beginBulk(countRows(append(inputs, s.path)...))
+	defer s.endBulk()
 	for _, p := range inputs {
 		info, err := readLeaseFile(p, s.family, s.maxErrs, s.log, apply)
 		if err != nil {

@@ -11,21 +11,26 @@ import (
 // as a uvarint; the last field (the user context's JSON text, "" for none)
 // runs to the end. One allocation per lease, no pointers besides it.
 
-func packVD(fields ...[]byte) string {
-	n := 0
-	for _, f := range fields {
-		n += len(f) + binary.MaxVarintLen32
+// packVD3 packs two identifiers, a hostname and a user context in one
+// allocation.
+func packVD3(a, b []byte, host string, ctx *kjson.Element) string {
+	var ctxs string
+	if ctx != nil {
+		ctxs = ctx.Str()
 	}
-	buf := make([]byte, 0, n)
-	for i, f := range fields {
-		if i < len(fields)-1 {
-			buf = binary.AppendUvarint(buf, uint64(len(f)))
-		}
-		buf = append(buf, f...)
+	n := len(a) + len(b) + len(host) + len(ctxs) + 3*binary.MaxVarintLen32
+	var stack [128]byte
+	buf := stack[:0]
+	if n > len(stack) {
+		buf = make([]byte, 0, n)
 	}
-	if len(buf) == 0 {
-		return ""
-	}
+	buf = binary.AppendUvarint(buf, uint64(len(a)))
+	buf = append(buf, a...)
+	buf = binary.AppendUvarint(buf, uint64(len(b)))
+	buf = append(buf, b...)
+	buf = binary.AppendUvarint(buf, uint64(len(host)))
+	buf = append(buf, host...)
+	buf = append(buf, ctxs...)
 	return string(buf)
 }
 
@@ -55,13 +60,6 @@ func uvarintString(s string) (int, int) {
 		shift += 7
 	}
 	return 0, len(s)
-}
-
-func ctxText(ctx *kjson.Element) []byte {
-	if ctx == nil {
-		return nil
-	}
-	return []byte(ctx.Str())
 }
 
 // parseCtx turns a stored user context text back into an element.
