@@ -125,6 +125,12 @@ func (p *parser) parseTop() (*kjson.Element, error) {
 // its closing bracket as expected, one that may not reports the entry's
 // first tokens at its start and "," or the closing bracket later.
 func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectFirst []string, starts func(token) bool, entry func(first token) error) (token, error) {
+	return p.entriesIn(m, m, closing, mayBeEmpty, expectFirst, starts, entry)
+}
+
+// entriesIn is entries where the keywords of ctx name unexpected strings
+// (the lexer's context, which for a list is not the list's own map).
+func (p *parser) entriesIn(m, ctx *mapSchema, closing tokKind, mayBeEmpty bool, expectFirst []string, starts func(token) bool, entry func(first token) error) (token, error) {
 	if err := p.enter(); err != nil {
 		return token{}, err
 	}
@@ -141,10 +147,10 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 		if mayBeEmpty {
 			return p.tok, nil
 		}
-		return token{}, p.unexpected(p.tok, m, expectFirst)
+		return token{}, p.unexpected(p.tok, ctx, expectFirst)
 	}
 	if !starts(p.tok) {
-		return token{}, p.unexpected(p.tok, m, expectFirst)
+		return token{}, p.unexpected(p.tok, ctx, expectFirst)
 	}
 	for {
 		if err := entry(p.tok); err != nil {
@@ -157,10 +163,10 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 			return p.tok, nil
 		}
 		if m != nil && m.Single {
-			return token{}, p.unexpected(p.tok, m, []string{closing.display()})
+			return token{}, p.unexpected(p.tok, ctx, []string{closing.display()})
 		}
 		if p.tok.kind != tComma {
-			return token{}, p.unexpected(p.tok, m, later)
+			return token{}, p.unexpected(p.tok, ctx, later)
 		}
 		comma := p.tok
 		if err := p.advance(); err != nil {
@@ -178,7 +184,7 @@ func (p *parser) entries(m *mapSchema, closing tokKind, mayBeEmpty bool, expectF
 			return p.tok, nil
 		}
 		if !starts(p.tok) {
-			return token{}, p.unexpected(p.tok, m, later)
+			return token{}, p.unexpected(p.tok, ctx, later)
 		}
 	}
 }
@@ -488,6 +494,9 @@ func (p *parser) shaped(m *mapSchema, sh *shape, key token) (*kjson.Element, err
 	if t.kind == tString && sh.hasKeyword(t.s) {
 		return nil, p.unexpected(t, nil, p.sch.expecting(sh))
 	}
+	if sh.has("kw") {
+		m = nil // the value's own context, where only its words are keywords
+	}
 	return nil, p.unexpected(t, m, p.sch.expecting(sh))
 }
 
@@ -500,7 +509,10 @@ func (p *parser) schemaList(m *mapSchema, sh *shape, key token) (*kjson.Element,
 		first = append(first, "]")
 		p.sch.sortTokens(first)
 	}
-	_, err := p.entries(nil, tRSquare, sh.Empty, first, startsShape(elem), func(t token) error {
+	// The lexer's context in a list of maps is the maps'; lists of
+	// scalars are read without keywords.
+	ctx := elem.m
+	_, err := p.entriesIn(nil, ctx, tRSquare, sh.Empty, first, startsShape(elem), func(t token) error {
 		var v *kjson.Element
 		var err error
 		if elem.has("map") && t.kind == tLCurly {
