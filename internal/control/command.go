@@ -93,11 +93,12 @@ func ParseCommand(e *kjson.Element) (*Command, error) {
 	if e.M["command"] == nil {
 		return nil, fmt.Errorf("Invalid answer specified, does not contain mandatory 'command'")
 	}
-	for _, k := range e.Keys() {
-		switch k {
-		case "command", "arguments", "service", "remote-address":
-		default:
-			return nil, fmt.Errorf("Received command contains unsupported parameter '%s'", k)
+	if !knownKeys(e) {
+		// Kea reports the first unsupported parameter in key order.
+		for _, k := range e.Keys() {
+			if !commandKey(k) {
+				return nil, fmt.Errorf("Received command contains unsupported parameter '%s'", k)
+			}
 		}
 	}
 	c := e.M["command"]
@@ -105,6 +106,25 @@ func ParseCommand(e *kjson.Element) (*Command, error) {
 		return nil, fmt.Errorf("'command' element in command message is not a string")
 	}
 	return &Command{Name: c.S, Args: e.M["arguments"], Raw: e}, nil
+}
+
+func commandKey(k string) bool {
+	switch k {
+	case "command", "arguments", "service", "remote-address":
+		return true
+	}
+	return false
+}
+
+// knownKeys reports whether a command map holds only the envelope's keys
+// (checked without sorting them).
+func knownKeys(e *kjson.Element) bool {
+	for k := range e.M {
+		if !commandKey(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // Dispatch runs one parsed command map and returns the answer.
