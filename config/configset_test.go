@@ -110,7 +110,15 @@ func TestConfigSetAgainstKea(t *testing.T) {
 }
 
 func keaCommand(sock, text string) (string, error) {
-	c, err := net.DialTimeout("unix", sock, 5*time.Second)
+	var c net.Conn
+	var err error
+	// The socket file may appear before Kea listens on it.
+	for try := 0; try < 50; try++ {
+		if c, err = net.DialTimeout("unix", sock, 5*time.Second); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err != nil {
 		return "", err
 	}
