@@ -87,6 +87,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		opts = append(opts, server.WithLeaseDatabase(db))
 	}
+	if len(cfgs) > 1 {
+		opts = append(opts, server.WithAgentConfig(cfgs[1]))
+	}
 	srv, err := server.New(cfgs[0], log, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "lessor: %v\n", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lessor-dhcp/lessor/config"
 	"github.com/lessor-dhcp/lessor/internal/control"
+	"github.com/lessor-dhcp/lessor/internal/httpapi"
 	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/internal/leasecmds"
 	"github.com/lessor-dhcp/lessor/internal/stats"
@@ -42,6 +43,8 @@ type Server struct {
 	logFile  io.Closer
 	// dbOverride replaces every section's lease-database (WithLeaseDatabase).
 	dbOverride *kjson.Element
+	agentPath  string // a kea-ctrl-agent.conf (WithAgentConfig)
+	http       *httpapi.Server
 }
 
 // Family is the DHCPv4 or DHCPv6 server of a lessor process.
@@ -132,6 +135,10 @@ func (s *Server) Start(ctx context.Context) error {
 			return err
 		}
 		s.families = append(s.families, f)
+	}
+	if err := s.startHTTP(); err != nil {
+		s.Close()
+		return fmt.Errorf("HTTP control API: %w", err)
 	}
 	return nil
 }
@@ -259,6 +266,15 @@ func (s *Server) Serve(ctx context.Context) error {
 			defer wg.Done()
 			f.sock.Serve(ctx)
 		}(f)
+	}
+	if s.http != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.http.Serve(ctx); err != nil {
+				s.log.Error("HTTP control API stopped", "err", err)
+			}
+		}()
 	}
 	<-ctx.Done()
 	wg.Wait()
