@@ -3,7 +3,8 @@
 # the lease_cmds hook) over the UNIX control socket, measured with leasebench.
 #
 #   bench/compare.sh quick   # a few minutes: small n, one repetition, scale to 100k
-#   bench/compare.sh full    # long: n=20000, 3 repetitions, scale to 1M
+#   bench/compare.sh full    # long: n=20000 (5000 durable), 3 repetitions, scale to 1M
+#   N=10000 REPS=2 bench/compare.sh full          # shorter full run
 #   SCALE="10000 100000 1000000 10000000" bench/compare.sh full   # scale to 10M
 #
 # Both servers read the same Kea configuration (only socket and lease file
@@ -25,8 +26,8 @@ kea6=${KEA_DHCP6:-/usr/sbin/kea-dhcp6}
 hook=${KEA_HOOK:-/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so}
 
 case $mode in
-quick) n=2000 reps=1 scale="10000 100000" page_n=100000 all_n=100000 scale_ops=2000 ;;
-full) n=20000 reps=3 scale="10000 100000 1000000" page_n=1000000 all_n=100000 scale_ops=10000 ;;
+quick) n=2000 dur_n=500 reps=1 scale="10000 100000" page_n=100000 all_n=100000 scale_ops=2000 ;;
+full) n=20000 dur_n=5000 reps=3 scale="10000 100000 1000000" page_n=1000000 all_n=100000 scale_ops=10000 ;;
 *)
 	echo "usage: $0 quick|full" >&2
 	exit 2
@@ -35,6 +36,7 @@ esac
 scale=${SCALE:-$scale}
 reps=${REPS:-$reps}
 n=${N:-$n}
+dur_n=${DUR_N:-$dur_n}
 
 mkdir -p "$work/csv" "$work/run" "$root/docs/img"
 rm -f "$work/results.txt" "$work/commands.txt" "$work/log.txt"
@@ -112,7 +114,7 @@ for rep in $(seq 1 "$reps"); do
 	done
 done
 
-echo "== power-loss durability: lessor durable against Kea (v4, n=$n)"
+echo "== power-loss durability: lessor durable against Kea (v4, n=$dur_n)"
 for rep in $(seq 1 "$reps"); do
 	for c in 1 4; do
 		for srv in $(order "$rep"); do
@@ -121,7 +123,7 @@ for rep in $(seq 1 "$reps"); do
 			cf=$(conf "$srv" 4 "$durable")
 			rm -f "$work/run/$srv-4.csv"*
 			# shellcheck disable=SC2046
-			lb -exec -socket "$(sock "$srv" 4)" -family 4 -n "$n" -c "$c" \
+			lb -exec -socket "$(sock "$srv" 4)" -family 4 -n "$dur_n" -c "$c" \
 				-ops add,update,del -tag "durable:$srv" \
 				-server-output "$work/run/$srv-4.out" -- $(srvcmd "$srv" 4 "$cf")
 		done

@@ -79,3 +79,35 @@ func BenchmarkFormatHex(b *testing.B) {
 		FormatHex(duid)
 	}
 }
+
+// BenchmarkPageAnswer writes the lease list of a 1000-lease get-page
+// answer, built as element trees (ToElement) and as direct writers
+// (JSONElement), as the lease commands now do.
+func BenchmarkPageAnswer(b *testing.B) {
+	ls := make([]*Lease4, 1000)
+	for i := range ls {
+		l := benchLease4()
+		l.Addr = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+		ls[i] = l
+	}
+	w := bufio.NewWriterSize(io.Discard, 32<<10)
+	for _, tc := range []struct {
+		name string
+		elem func(*Lease4) *kjson.Element
+	}{
+		{"element-tree", (*Lease4).ToElement},
+		{"direct", (*Lease4).JSONElement},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				items := make([]*kjson.Element, 0, len(ls))
+				for _, l := range ls {
+					items = append(items, tc.elem(l))
+				}
+				kjson.NewList(items...).Write(w)
+			}
+			w.Flush()
+		})
+	}
+}
