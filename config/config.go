@@ -12,7 +12,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"net/netip"
 	"os"
 
@@ -143,10 +142,20 @@ type LoggerOutput struct {
 func Load(path string) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("Unable to open file %s: %w", path, err)
+		return nil, &openError{path: path, err: err}
 	}
 	return parse(data, path, os.ReadFile)
 }
+
+// openError is Kea's text for a configuration file it cannot open; the
+// system's error is kept for errors.Is.
+type openError struct {
+	path string
+	err  error
+}
+
+func (e *openError) Error() string { return "Unable to open file " + e.path }
+func (e *openError) Unwrap() error { return e.err }
 
 // Parse reads a configuration from data; name is used in positions.
 func Parse(data []byte, name string) (*File, error) {

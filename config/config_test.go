@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -44,6 +46,10 @@ func TestKeaExamples(t *testing.T) {
 			}
 			if f.Dhcp4 == nil && f.Dhcp6 == nil {
 				t.Fatal("no server section")
+			}
+			// The same configuration given to config-set is accepted.
+			if _, err := FromElement(f.Raw); err != nil {
+				t.Fatalf("FromElement: %v", err)
 			}
 		})
 	}
@@ -294,7 +300,8 @@ func TestParseErrorsChangeNothing(t *testing.T) {
 		err.Error() != "t.json:1.34: syntax error, unexpected {, expecting end of file" {
 		t.Errorf("got %v", err)
 	}
-	if _, err := Load(filepath.Join(t.TempDir(), "none.json")); err == nil || !strings.HasPrefix(err.Error(), "Unable to open file ") {
+	missing := filepath.Join(t.TempDir(), "none.json")
+	if _, err := Load(missing); err == nil || err.Error() != "Unable to open file "+missing || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v", err)
 	}
 }
