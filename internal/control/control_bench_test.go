@@ -41,7 +41,7 @@ func BenchmarkHandleWire(b *testing.B) {
 type discardWriter struct{}
 
 func (discardWriter) WriteString(s string) (int, error) { return len(s), nil }
-func (discardWriter) WriteByte(byte) error            { return nil }
+func (discardWriter) WriteByte(byte) error              { return nil }
 
 // BenchmarkSocket measures a whole command over the UNIX control socket as
 // clients send it: connect, write, read the answer until the server closes.
