@@ -411,7 +411,7 @@ var MySQL = []string{
 	BEGIN
 		SELECT INET_NTOA(address), colonSeparatedHex(HEX(hwaddr)), colonSeparatedHex(HEX(client_id)),
 			valid_lifetime, UNIX_TIMESTAMP(expire), subnet_id, fqdn_fwd, fqdn_rev,
-			REPLACE(hostname, ',', '&#x2c'), state, REPLACE(user_context, ',', '&#x2c')
+			REPLACE(hostname, ',', '&#x2c'), state, REPLACE(IFNULL(user_context, ''), ',', '&#x2c')
 		FROM lease4 ORDER BY address;
 	END`,
 	`CREATE PROCEDURE lease6DumpHeader()
@@ -423,7 +423,7 @@ var MySQL = []string{
 		SELECT address, colonSeparatedHex(HEX(duid)), valid_lifetime, UNIX_TIMESTAMP(expire),
 			subnet_id, pref_lifetime, lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev,
 			REPLACE(hostname, ',', '&#x2c'), colonSeparatedHex(HEX(hwaddr)), state,
-			REPLACE(user_context, ',', '&#x2c'), hwtype, hwaddr_source
+			REPLACE(IFNULL(user_context, ''), ',', '&#x2c'), hwtype, hwaddr_source
 		FROM lease6 ORDER BY address;
 	END`,
 
