@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -43,8 +44,24 @@ func TestInitAndVersion(t *testing.T) {
 					t.Errorf("kea-admin db-version: %q %v", kout, err)
 				}
 			}
-			// lessor opens it.
-			sqltest.Open(t, cfg)
+			// lessor opens it, and kea-admin dumps what lessor wrote.
+			st := sqltest.Open(t, cfg)
+			if err := st.V4().AddLease4(ctx, sqltest.Lease4("192.0.2.1", 1)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat("/usr/sbin/kea-admin"); err == nil {
+				dump := filepath.Join(t.TempDir(), "dump.csv")
+				kout, err := exec.Command("/usr/sbin/kea-admin", append([]string{"lease-dump", tc.backend, "-4", "-o", dump, "-y"}, flags...)...).CombinedOutput()
+				if err != nil {
+					t.Fatalf("kea-admin lease-dump: %v %s", err, kout)
+				}
+				data, _ := os.ReadFile(dump)
+				want := "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n" +
+					"192.0.2.1,08:00:2b:00:02:01,01:01,3600,1700003600,1,0,0,host-192.0.2.1,0,\n"
+				if string(data) != want {
+					t.Errorf("kea-admin lease-dump:\n%s\nwant\n%s", data, want)
+				}
+			}
 		})
 	}
 }
