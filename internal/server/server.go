@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -208,13 +209,7 @@ func (f *Family) registerLeaseCmds() {
 // apply makes a configuration the one in force (start-up and reload).
 func (f *Family) apply(ctx context.Context, sc *config.Server) error {
 	lc := &leasecmds.Config{}
-	subs := make(leasecmds.StaticSubnets, 0, len(sc.Subnets))
-	for _, sn := range sc.Subnets {
-		subs = append(subs, &leasecmds.Subnet{
-			ID: sn.ID, Prefix: sn.Prefix,
-			Valid: sn.ValidLifetime.Default, Preferred: sn.PreferredLifetime.Default,
-		})
-	}
+	subs := newSubnets(sc)
 	if sc.Family == 4 {
 		lc.Subnets4, lc.Subnets6 = subs, leasecmds.StaticSubnets(nil)
 	} else {
@@ -386,3 +381,40 @@ func absPath(base, p string) string {
 // Logger returns the logger configured by the file's "loggers" (or the
 // one given to New).
 func (s *Server) Logger() *slog.Logger { return s.log }
+
+// subnets is the lease commands' view of a section's subnets: lookups by
+// id and Kea's subnet selection (config.Server.SelectSubnet), and the
+// subnets in Kea's order for wipe.
+type subnets struct {
+	sc   *config.Server
+	byID map[uint32]*leasecmds.Subnet
+	all  []*leasecmds.Subnet
+}
+
+func newSubnets(sc *config.Server) *subnets {
+	s := &subnets{sc: sc, byID: make(map[uint32]*leasecmds.Subnet, len(sc.Subnets))}
+	for _, sn := range sc.Subnets {
+		ls := &leasecmds.Subnet{
+			ID: sn.ID, Prefix: sn.Prefix,
+			Valid: sn.ValidLifetime.Default, Preferred: sn.PreferredLifetime.Default,
+		}
+		s.byID[sn.ID] = ls
+		s.all = append(s.all, ls)
+	}
+	return s
+}
+
+// ByID implements leasecmds.Subnets.
+func (s *subnets) ByID(id uint32) *leasecmds.Subnet { return s.byID[id] }
+
+// Select implements leasecmds.Subnets.
+func (s *subnets) Select(a netip.Addr) *leasecmds.Subnet {
+	sn := s.sc.SelectSubnet(a)
+	if sn == nil {
+		return nil
+	}
+	return s.byID[sn.ID]
+}
+
+// All implements leasecmds.Subnets.
+func (s *subnets) All() []*leasecmds.Subnet { return s.all }
