@@ -433,12 +433,13 @@ func (t *table6) endBulk() {
 	t.byAddr.build(addrs)
 	t.bulkAddr = nil
 	ents := make([]ent, 0, t.len())
-	t.all(func(s uint32) bool {
+	for s := range t.recs {
 		r := &t.recs[s]
-		rc, e := r.expKey()
-		ents = append(ents, ent{rc, e, r.expSeq, s})
-		return true
-	})
+		if r.flags&flagUsed != 0 {
+			rc, e := r.expKey()
+			ents = append(ents, ent{rc, e, r.expSeq, uint32(s)})
+		}
+	}
 	slices.SortFunc(ents, func(a, b ent) int {
 		if a.reclaimed != b.reclaimed {
 			if b.reclaimed {
