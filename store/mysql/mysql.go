@@ -35,6 +35,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/lease"
 	"github.com/lessor-dhcp/lessor/store"
 	"github.com/lessor-dhcp/lessor/store/sqlschema"
@@ -57,6 +58,10 @@ const DefaultPort = 3306
 
 // MaxClientIDLen is the size of the client_id column (VARBINARY(128)).
 const MaxClientIDLen = 128
+
+// MaxUserContextLen is the longest user context text Kea's MySQL reader
+// takes (its buffer holds 8192 bytes with the terminating NUL).
+const MaxUserContextLen = 8191
 
 // The range of a MySQL TIMESTAMP, in seconds since the epoch.
 const (
@@ -192,6 +197,19 @@ func expire(cltt int64, valid uint32) (int64, error) {
 	return e, nil
 }
 
+// userContext is the user_context column: NULL when absent, else Kea's
+// text of it, refused when Kea could not read it back.
+func userContext(e *kjson.Element) (any, error) {
+	if e == nil {
+		return nil, nil
+	}
+	text := e.Str()
+	if len(text) > MaxUserContextLen {
+		return nil, fmt.Errorf("user context of %d bytes exceeds the %d bytes Kea reads from MySQL", len(text), MaxUserContextLen)
+	}
+	return text, nil
+}
+
 // Args4 returns the lease4 columns as Kea 2.2 writes them.
 func Args4(l *lease.Lease4) ([]any, error) {
 	if err := sqlstore.Check4(l, MaxClientIDLen); err != nil {
@@ -209,9 +227,9 @@ func Args4(l *lease.Lease4) ([]any, error) {
 	if len(l.ClientID) > 0 {
 		cid = l.ClientID
 	}
-	var uc any
-	if l.UserContext != nil {
-		uc = l.UserContext.Str()
+	uc, err := userContext(l.UserContext)
+	if err != nil {
+		return nil, err
 	}
 	return []any{
 		int64(addr4(l.Addr)),
@@ -241,9 +259,9 @@ func Args6(l *lease.Lease6) ([]any, error) {
 	if l.HWAddr != nil {
 		hw, hwtype, hwsrc = l.HWAddr, int64(l.HWType), int64(l.HWAddrSource)
 	}
-	var uc any
-	if l.UserContext != nil {
-		uc = l.UserContext.Str()
+	uc, err := userContext(l.UserContext)
+	if err != nil {
+		return nil, err
 	}
 	return []any{
 		l.Addr.String(),

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/lease"
 	"testing"
 
@@ -122,4 +123,24 @@ func BenchmarkPages4_1M(b *testing.B) {
 		b.Skip("set LESSOR_BENCH_1M=1 to walk a million leases")
 	}
 	sqltest.BenchPages(b, "mysql", 4, 1000000)
+}
+
+// TestUserContextLimit: Kea reads at most 8191 bytes of user context from
+// MySQL, so lessor refuses a longer one and writes nothing.
+func TestUserContextLimit(t *testing.T) {
+	ctx := context.Background()
+	s := sqltest.Open(t, sqltest.NewDatabase(t, "mysql", 4, sqltest.Lessor)).V4()
+	l := sqltest.Lease4("192.0.2.1", 1)
+	l.UserContext = kjson.NewMap()
+	l.UserContext.Set("x", kjson.NewString(strings.Repeat("a", 8200)))
+	if err := s.AddLease4(ctx, l); err == nil || !strings.Contains(err.Error(), "8191") {
+		t.Errorf("long user context: %v", err)
+	}
+	if got, _ := s.GetLease4(ctx, l.Addr); got != nil {
+		t.Error("refused lease written")
+	}
+	l.UserContext.Set("x", kjson.NewString(strings.Repeat("a", 8000)))
+	if err := s.AddLease4(ctx, l); err != nil {
+		t.Errorf("8 KB user context: %v", err)
+	}
 }

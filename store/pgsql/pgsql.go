@@ -43,8 +43,9 @@ func init() { store.Register("postgresql", Open) }
 // DefaultPort is PostgreSQL's port.
 const DefaultPort = 5432
 
-// MaxClientIDLen is the longest client-id Kea's PostgreSQL reader takes.
-const MaxClientIDLen = 255
+// MaxClientIDLen is the longest client-id Kea reads back
+// (ClientId::MAX_CLIENT_ID_LEN).
+const MaxClientIDLen = 128
 
 const (
 	cols4  = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context"
