@@ -54,6 +54,26 @@ func TestSocketAccess(t *testing.T) {
 	s.alive(t)
 }
 
+// TestSocketModeOption checks lessor's socket-mode option.
+func TestSocketModeOption(t *testing.T) {
+	p, err := lessorproc.WriteConfig(lessorproc.Options{Dir: t.TempDir(), V4: true, SocketMode: "0660"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc, err := lessorproc.Start(context.Background(), lessorproc.Binary(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Stop()
+	fi, err := os.Stat(p.Sock4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o660 {
+		t.Errorf("socket-mode 0660: socket mode %v", fi.Mode())
+	}
+}
+
 // staleSocket leaves a socket file nobody listens on, as a killed process
 // does.
 func staleSocket(t *testing.T, path string) {

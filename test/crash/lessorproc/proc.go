@@ -76,6 +76,8 @@ type Options struct {
 	V4, V6      bool   // which sections to write
 	LFCInterval int    // lfc-interval of both lease databases (0 = none)
 	LeaseDir    string // folder for the lease files ("" = Dir)
+	Durable     bool   // lessor option durable (fsync before answering)
+	SocketMode  string // lessor option socket-mode ("" = default 0600)
 }
 
 // Paths of the files a configuration names.
@@ -124,6 +126,13 @@ func (p Paths) Rewrite(lfc int) error {
 		return m
 	}
 	cfg := map[string]any{}
+	opts := map[string]any{}
+	if p.configTemplate.Durable {
+		opts["durable"] = true
+	}
+	if p.configTemplate.SocketMode != "" {
+		opts["socket-mode"] = p.configTemplate.SocketMode
+	}
 	if p.configTemplate.V4 {
 		cfg["Dhcp4"] = map[string]any{
 			"interfaces-config": map[string]any{"interfaces": []any{}},
@@ -131,6 +140,9 @@ func (p Paths) Rewrite(lfc int) error {
 			"lease-database":    db(p.Leases4),
 			"valid-lifetime":    86400,
 			"subnet4":           []any{map[string]any{"id": 1, "subnet": "10.0.0.0/8"}},
+		}
+		if len(opts) > 0 {
+			cfg["Dhcp4"].(map[string]any)["user-context"] = map[string]any{"lessor": opts}
 		}
 	}
 	if p.configTemplate.V6 {
@@ -141,6 +153,9 @@ func (p Paths) Rewrite(lfc int) error {
 			"preferred-lifetime": 43200,
 			"valid-lifetime":     86400,
 			"subnet6":            []any{map[string]any{"id": 1, "subnet": "2001:db8::/32"}},
+		}
+		if len(opts) > 0 {
+			cfg["Dhcp6"].(map[string]any)["user-context"] = map[string]any{"lessor": opts}
 		}
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
