@@ -244,3 +244,32 @@ func TestMemoryPerLease(t *testing.T) {
 	}
 	runtime.KeepAlive(s)
 }
+
+// BenchmarkParse1M reads and parses a 1M-row lease file without storing
+// the leases: the share of BenchmarkLoad1M spent on the file itself.
+func BenchmarkParse1M(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "l.csv")
+	writeBenchFile(b, path, 1_000_000)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		var (
+			sc rowScratch
+			l  lease.Lease4
+		)
+		info, err := readLeaseFile(path, 4, 0, testLogger(b), func(f [][]byte) error { return parseRow4To(f, &l, &sc) })
+		if err != nil || info.rows != 1_000_000 || info.errs != 0 {
+			b.Fatalf("%+v %v", info, err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkAppendRow4 measures encoding one lease file row.
+func BenchmarkAppendRow4(b *testing.B) {
+	l := benchLease4(12345)
+	var buf []byte
+	for i := 0; i < b.N; i++ {
+		buf = appendRow4(buf[:0], l, l.ValidLft)
+	}
+}
