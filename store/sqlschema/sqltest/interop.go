@@ -2,6 +2,7 @@ package sqltest
 
 import (
 	"context"
+	"net/netip"
 	"reflect"
 	"testing"
 
@@ -110,6 +111,23 @@ func Interop4(t *testing.T, typ string, schema Schema) {
 	if !again.Equal(keaAll) {
 		t.Errorf("Kea reads lessor's rows as\n%s\nits own as\n%s", again.Str(), keaAll.Str())
 	}
+	// Kea updates and deletes leases lessor wrote (its statements match
+	// on address and the expire lessor stored), and sees lessor's wipe.
+	kea.MustSucceed(`{"command": "lease4-update", "arguments": {"ip-address": "192.0.2.1", "hw-address": "1a:1b:1c:1d:1e:2f", "hostname": "kea.example"}}`)
+	got, err := s.GetLease4(ctx, netip.MustParseAddr("192.0.2.1"))
+	if err != nil || got == nil || got.Hostname != "kea.example" || lease.FormatHex(got.HWAddr) != "1a:1b:1c:1d:1e:2f" {
+		t.Errorf("lessor reads Kea's update as %+v %v", got, err)
+	}
+	kea.MustSucceed(`{"command": "lease4-del", "arguments": {"ip-address": "192.0.2.3"}}`)
+	if n, err := s.WipeLeases4(ctx, 1); err != nil || n != 2 {
+		t.Errorf("wipe after Kea's delete: %d %v", n, err)
+	}
+	if ans := kea.Command(`{"command": "lease4-get-all", "arguments": {"subnets": [1]}}`); ans.Get("result").I != 3 {
+		t.Errorf("Kea after lessor's wipe: %s", ans.Str())
+	}
+	if got := Query(t, cfg, "SELECT COALESCE(SUM(leases), 0) FROM lease4_stat WHERE subnet_id = 1"); got[0][0] != "0" {
+		t.Errorf("lease4_stat of subnet 1 after the wipe: %v", got)
+	}
 }
 
 // Interop6 is Interop4 for IPv6 leases.
@@ -166,6 +184,18 @@ func Interop6(t *testing.T, typ string, schema Schema) {
 	again := kea.MustSucceed(`{"command": "lease6-get-all"}`).Get("arguments").Get("leases")
 	if !sameLeases(again, keaAll) {
 		t.Errorf("Kea reads lessor's rows as\n%s\nits own as\n%s", again.Str(), keaAll.Str())
+	}
+	kea.MustSucceed(`{"command": "lease6-update", "arguments": {"ip-address": "2001:db8::1", "duid": "00:01:02:03", "iaid": 1, "hostname": "kea.example"}}`)
+	got, err := s.GetLease6(ctx, lease.TypeNA, netip.MustParseAddr("2001:db8::1"))
+	if err != nil || got == nil || got.Hostname != "kea.example" {
+		t.Errorf("lessor reads Kea's update as %+v %v", got, err)
+	}
+	kea.MustSucceed(`{"command": "lease6-del", "arguments": {"ip-address": "2001:db8::a"}}`)
+	if n, err := s.WipeLeases6(ctx, 1); err != nil || n != 2 {
+		t.Errorf("wipe after Kea's delete: %d %v", n, err)
+	}
+	if ans := kea.Command(`{"command": "lease6-get-all", "arguments": {"subnets": [1]}}`); ans.Get("result").I != 3 {
+		t.Errorf("Kea after lessor's wipe: %s", ans.Str())
 	}
 }
 
