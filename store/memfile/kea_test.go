@@ -30,6 +30,11 @@ type kea struct {
 }
 
 func startKea(t *testing.T, family int, leaseFile string) *kea {
+	return startKeaLFC(t, family, leaseFile, 0)
+}
+
+// startKeaLFC starts Kea with a lease file cleanup interval (seconds).
+func startKeaLFC(t *testing.T, family int, leaseFile string, lfcInterval int) *kea {
 	t.Helper()
 	bin := keaDhcp4
 	if family == 6 {
@@ -46,19 +51,19 @@ func startKea(t *testing.T, family int, leaseFile string) *kea {
 	if family == 4 {
 		conf = fmt.Sprintf(`{"Dhcp4": {"interfaces-config": {"interfaces": []},
  "control-socket": {"socket-type": "unix", "socket-name": %q},
- "lease-database": {"type": "memfile", "name": %q, "lfc-interval": 0},
+ "lease-database": {"type": "memfile", "name": %q, "lfc-interval": %d},
  "hooks-libraries": [{"library": %q}],
  "subnet4": [{"id": 1, "subnet": "192.0.2.0/24"}, {"id": 2, "subnet": "198.51.100.0/24"}]}}`,
-			sock, leaseFile, keaLeaseCmd)
+			sock, leaseFile, lfcInterval, keaLeaseCmd)
 	} else {
 		conf = fmt.Sprintf(`{"Dhcp6": {"interfaces-config": {"interfaces": []},
  "server-id": {"type": "EN", "enterprise-id": 2495, "identifier": "0123456789", "persist": false},
  "control-socket": {"socket-type": "unix", "socket-name": %q},
- "lease-database": {"type": "memfile", "name": %q, "lfc-interval": 0},
+ "lease-database": {"type": "memfile", "name": %q, "lfc-interval": %d},
  "hooks-libraries": [{"library": %q}],
  "subnet6": [{"id": 1, "subnet": "2001:db8:1::/64", "pd-pools": [{"prefix": "3000::", "prefix-len": 32, "delegated-len": 56}]},
              {"id": 2, "subnet": "2001:db8:2::/64"}]}}`,
-			sock, leaseFile, keaLeaseCmd)
+			sock, leaseFile, lfcInterval, keaLeaseCmd)
 	}
 	cfgPath := filepath.Join(dir, "kea.json")
 	if err := os.WriteFile(cfgPath, []byte(conf), 0o644); err != nil {
@@ -305,4 +310,36 @@ func TestLessorWritesKeaReads(t *testing.T) {
 			sameLines(t, "Kea's view of WriteLeases' file", k.leases(t, family), want)
 		})
 	}
+}
+
+// TestKeaLFCFilesLessorReads lets Kea's own lease file cleanup (kea-lfc)
+// run, changes leases afterwards, and checks that lessor loads Kea's set
+// of files (<name>.2 and <name>) to the leases Kea holds.
+func TestKeaLFCFilesLessorReads(t *testing.T) {
+	if _, err := os.Stat("/usr/sbin/kea-lfc"); err != nil {
+		t.Skip("kea-lfc is not installed; skipping the Kea interoperability test")
+	}
+	path := filepath.Join(t.TempDir(), "kea-leases4.csv")
+	k := startKeaLFC(t, 4, path, 1)
+	for i := 1; i <= 20; i++ {
+		k.do(t, fmt.Sprintf(`{"command":"lease4-add","arguments":{"ip-address":"192.0.2.%d","hw-address":"00:00:00:00:00:%02x","hostname":"h%d,x"}}`, i, i, i))
+	}
+	for i := 1; i <= 20; i += 3 {
+		k.do(t, fmt.Sprintf(`{"command":"lease4-del","arguments":{"ip-address":"192.0.2.%d"}}`, i))
+	}
+	for i := 0; i < 100 && !exists(path+".2"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !exists(path + ".2") {
+		t.Fatal("Kea's lease file cleanup did not run")
+	}
+	for _, i := range []int{2, 5, 9, 12, 17} {
+		k.do(t, fmt.Sprintf(`{"command":"lease4-update","arguments":{"ip-address":"192.0.2.%d","hw-address":"00:00:00:00:01:%02x","subnet-id":1}}`, i, i))
+	}
+	k.do(t, `{"command":"lease4-del","arguments":{"ip-address":"192.0.2.3"}}`)
+	want := k.leases(t, 4)
+	k.stop()
+	s := openTest(t, store.Config{Family: 4, Name: path})
+	defer s.Close()
+	sameLines(t, "lessor's view of Kea's cleaned files", elements(t, s), want)
 }
