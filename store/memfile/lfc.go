@@ -123,15 +123,14 @@ func (s *Store) rotate(input string) error {
 // compact replays inputs into a scratch table and writes the result, one
 // row per lease in address order, to output (fsynced).
 func (s *Store) compact(ctx context.Context, inputs []string, output string) error {
-	scratch := &Store{family: s.family, log: s.log}
+	scratch := &Store{family: s.family, log: s.log, maxErrs: s.maxErrs}
 	scratch.resetTables()
-	apply := scratch.replayer()
 	scratch.beginBulk(countRows(inputs...))
 	for _, p := range inputs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := readLeaseFile(p, s.family, s.maxErrs, s.log, apply); err != nil {
+		if _, err := scratch.loadFile(p); err != nil {
 			return err
 		}
 	}

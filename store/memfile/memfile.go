@@ -137,52 +137,6 @@ func (s *Store) resetTables() {
 	}
 }
 
-// replay applies one lease file row to the tables with lessor's rule: a
-// row with valid lifetime 0 deletes the lease at its address if there is
-// one and otherwise creates a lease with valid lifetime 0; any other row
-// creates or replaces the lease at its address.
-func replay4(t *table4) func([][]byte) error {
-	var (
-		sc  rowScratch
-		buf lease.Lease4
-	)
-	return func(f [][]byte) error {
-		l := &buf
-		if err := parseRow4To(f, l, &sc); err != nil {
-			return err
-		}
-		slot := t.lookup(addr4(l.Addr))
-		switch {
-		case slot == noSlot:
-			t.insert(l)
-		case l.ValidLft == 0:
-			t.remove(slot)
-		default:
-			t.replace(slot, l)
-		}
-		return nil
-	}
-}
-
-func replay6(t *table6) func([][]byte) error {
-	return func(f [][]byte) error {
-		l, err := parseRow6(f)
-		if err != nil {
-			return err
-		}
-		slot := t.lookup(l.Addr)
-		switch {
-		case slot == noSlot:
-			t.insert(l)
-		case l.ValidLft == 0:
-			t.remove(slot)
-		default:
-			t.replace(slot, l)
-		}
-		return nil
-	}
-}
-
 // beginBulk prepares the tables for loading up to n leases.
 func (s *Store) beginBulk(n int) {
 	if s.family == 4 {
@@ -224,19 +178,11 @@ func countRows(paths ...string) int {
 	return n
 }
 
-func (s *Store) replayer() func([][]byte) error {
-	if s.family == 4 {
-		return replay4(s.t4)
-	}
-	return replay6(s.t6)
-}
-
 // load reads the lease files in Kea's order (<name>.completed alone if a
 // cleanup finished its output, else <name>.2 then <name>.1; then <name>)
 // and opens <name> for appending. It reports whether a file's schema
 // differs from the current one.
 func (s *Store) load() (bool, error) {
-	apply := s.replayer()
 	convert := false
 	var inputs []string
 	if exists(s.path + ".completed") {
@@ -247,7 +193,7 @@ func (s *Store) load() (bool, error) {
 	s.beginBulk(countRows(append(inputs, s.path)...))
 	defer s.endBulk()
 	for _, p := range inputs {
-		info, err := readLeaseFile(p, s.family, s.maxErrs, s.log, apply)
+		info, err := s.loadFile(p)
 		if err != nil {
 			return false, err
 		}
@@ -255,7 +201,7 @@ func (s *Store) load() (bool, error) {
 			convert = true
 		}
 	}
-	info, err := readLeaseFile(s.path, s.family, s.maxErrs, s.log, apply)
+	info, err := s.loadFile(s.path)
 	if err != nil {
 		return false, err
 	}
