@@ -82,6 +82,9 @@ func BenchmarkAppendDurable(b *testing.B) {
 			}
 		}
 	})
+	if n := s.file.syncs.Load(); n > 0 {
+		b.ReportMetric(float64(s.file.wseq.Load())/float64(n), "rows/fsync")
+	}
 }
 
 const benchN = 100_000

@@ -13,10 +13,11 @@ import (
 // are applied in memory; sync (durable mode) is called without it and
 // shares one fsync between all the writers waiting at that moment.
 type leaseFile struct {
-	path string
-	f    *os.File
-	size int64         // bytes in the file (complete rows only)
-	wseq atomic.Uint64 // rows written
+	path  string
+	f     *os.File
+	size  int64         // bytes in the file (complete rows only)
+	wseq  atomic.Uint64 // rows written
+	syncs atomic.Uint64 // fsyncs done (for tests and benchmarks)
 
 	smu     sync.Mutex
 	cond    *sync.Cond
@@ -109,6 +110,7 @@ func (lf *leaseFile) sync(seq uint64) error {
 		f := lf.f
 		lf.smu.Unlock()
 		err := f.Sync()
+		lf.syncs.Add(1)
 		lf.smu.Lock()
 		lf.syncing = false
 		lf.cond.Broadcast()
