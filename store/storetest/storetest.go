@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
@@ -455,6 +456,39 @@ func Run4(t *testing.T, open func(t *testing.T) store.Store4) {
 			if get(t, s, a) == nil {
 				t.Errorf("%s was deleted", a)
 			}
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		s := open(t)
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 25; i++ {
+					l := Lease4(byte(w*50 + i + 1))
+					if err := s.AddLease4(ctx, l); err != nil {
+						t.Error(err)
+						return
+					}
+					l.Hostname = "renamed"
+					if err := s.UpdateLease4(ctx, l); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := s.GetLeases4ByHostname(ctx, "renamed"); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		ls, err := s.GetLeases4ByHostname(ctx, "renamed")
+		must(t, err)
+		if len(ls) != 100 {
+			t.Errorf("%d leases after concurrent adds, want 100", len(ls))
 		}
 	})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
@@ -344,6 +345,34 @@ func Run6(t *testing.T, open func(t *testing.T) store.Store6) {
 		must(t, err)
 		if n != 1 || get(t, s, lease.TypeNA, "2001:db8::3") != nil {
 			t.Errorf("delete reclaimed older than Now+10: %d", n)
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		s := open(t)
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 25; i++ {
+					l := Lease6(byte(w*50 + i + 1))
+					if err := s.AddLease6(ctx, l); err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := s.GetLeases6ByDUID(ctx, l.DUID); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		ls, err := s.GetLeases6BySubnet(ctx, 1)
+		must(t, err)
+		if len(ls) != 100 {
+			t.Errorf("%d leases after concurrent adds, want 100", len(ls))
 		}
 	})
 
