@@ -14,6 +14,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"sync"
 
 	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/store"
@@ -57,6 +58,10 @@ type Server struct {
 
 	byID    map[uint32]*Subnet
 	idOrder []*Subnet // subnets by ascending id, for SelectSubnet
+
+	// Globals changed at run time (SetConfiguredGlobal).
+	overrideMu sync.Mutex
+	overrides  map[string]*kjson.Element
 }
 
 // Triplet is a lifetime with its bounds, as Kea's Triplet: when only some

@@ -159,6 +159,20 @@ func (s *Server) ToElement() *kjson.Element {
 	return m
 }
 
+// SetConfiguredGlobal changes a global parameter of the running
+// configuration, as Kea's statistic-sample-count-set-all and
+// statistic-sample-age-set-all commands change
+// statistic-default-sample-count and -age: ToElement (config-get,
+// config-write) shows the new value. Safe for concurrent use.
+func (s *Server) SetConfiguredGlobal(name string, v *kjson.Element) {
+	s.overrideMu.Lock()
+	defer s.overrideMu.Unlock()
+	if s.overrides == nil {
+		s.overrides = map[string]*kjson.Element{}
+	}
+	s.overrides[name] = v
+}
+
 // kv is one default value.
 type kv struct {
 	key string
@@ -231,6 +245,11 @@ func (s *Server) globalsElement(raw *kjson.Element) *kjson.Element {
 			params[k] = kjson.NewBool(v)
 		}
 	}
+	s.overrideMu.Lock()
+	for k, v := range s.overrides {
+		params[k] = v
+	}
+	s.overrideMu.Unlock()
 	m := kjson.NewMap()
 	for _, k := range cfgGlobalNames {
 		if v := params[k]; v != nil && v.Kind != kjson.Map && v.Kind != kjson.List {

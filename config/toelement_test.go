@@ -3,7 +3,9 @@ package config
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,9 +104,10 @@ var toElementCases = []struct {
 		  "hostname": "h6"}, {"hw-address": "00:01:02:03:04:05", "hostname": "z"}]}]}`},
 }
 
-// keaConfigGet runs Kea with the section and returns its config-get
-// section, or skips when Kea is not installed.
-func keaConfigGet(t *testing.T, fam int, conf []byte, dir string) *kjson.Element {
+// keaConfigGet runs Kea with the configuration and returns its
+// config-get section and the file its config-write writes, or skips when
+// Kea is not installed.
+func keaConfigGet(t *testing.T, fam int, conf []byte, dir string) (*kjson.Element, []byte) {
 	t.Helper()
 	bin := "/usr/sbin/kea-dhcp" + strconv.Itoa(fam)
 	if _, err := os.Stat(bin); err != nil {
@@ -129,21 +132,47 @@ func keaConfigGet(t *testing.T, fam int, conf []byte, dir string) *kjson.Element
 		_ = cmd.Wait()
 	}()
 	sock := filepath.Join(dir, "sock")
-	var conn net.Conn
+	var ans *kjson.Element
 	for i := 0; i < 100; i++ {
 		var err error
-		if conn, err = net.Dial("unix", sock); err == nil {
+		if ans, err = keaElementCommand(sock, `{"command":"config-get"}`); err == nil {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if conn == nil {
+	if ans == nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "kea.out"))
 		t.Fatalf("Kea did not start: %s", log)
 	}
-	defer conn.Close()
-	if _, err := conn.Write([]byte(`{"command":"config-get"}`)); err != nil {
+	sec := ans.Get("arguments").Get("Dhcp" + strconv.Itoa(fam))
+	if sec == nil {
+		t.Fatalf("Kea's answer has no section: %s", ans.Str())
+	}
+	written := filepath.Join(dir, "written.json")
+	wa, err := keaElementCommand(sock, `{"command":"config-write","arguments":{"filename":"`+written+`"}}`)
+	if err != nil {
 		t.Fatal(err)
+	}
+	data, err := os.ReadFile(written)
+	if err != nil {
+		t.Fatalf("config-write: %v (%s)", err, wa.Str())
+	}
+	if size := wa.Get("arguments").Get("size"); size == nil || size.I != int64(len(data)) {
+		t.Fatalf("Kea's config-write size %s, file has %d bytes", size.Str(), len(data))
+	}
+	return sec, data
+}
+
+// keaElementCommand sends one command to a control socket and reads the
+// answer.
+func keaElementCommand(sock, cmd string) (*kjson.Element, error) {
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(cmd)); err != nil {
+		return nil, err
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	var sb strings.Builder
@@ -156,15 +185,7 @@ func keaConfigGet(t *testing.T, fam int, conf []byte, dir string) *kjson.Element
 			break
 		}
 	}
-	ans, err := kjson.ParseWire([]byte(sb.String()))
-	if err != nil {
-		t.Fatalf("Kea's answer: %v: %s", err, sb.String())
-	}
-	sec := ans.Get("arguments").Get("Dhcp" + strconv.Itoa(fam))
-	if sec == nil {
-		t.Fatalf("Kea's answer has no section: %s", sb.String())
-	}
-	return sec
+	return kjson.ParseWire([]byte(sb.String()))
 }
 
 // testConfig completes a section with the runner's settings and returns
@@ -246,12 +267,78 @@ func TestToElementMatchesKea(t *testing.T) {
 				srv = f.Dhcp6
 			}
 			got := srv.ToElement()
-			want := keaConfigGet(t, c.fam, conf, dir)
+			want, written := keaConfigGet(t, c.fam, conf, dir)
 			if got.Str() != want.Str() {
 				var diffs []string
 				diffElements("", got, want, &diffs)
 				t.Errorf("config-get differs from Kea's (lessor != Kea):\n%s", strings.Join(diffs, "\n"))
+				return
+			}
+			// config-write: the same, pretty-printed as Kea writes it.
+			file := kjson.NewMap().Set("Dhcp"+strconv.Itoa(c.fam), got).Pretty()
+			if file != string(written) {
+				t.Errorf("config-write file differs from Kea's:\nlessor:\n%s\nKea:\n%s", file, written)
 			}
 		})
+	}
+}
+
+func TestPrefixLenFromRange(t *testing.T) {
+	cases := []struct {
+		first, last string
+		want        int
+	}{
+		{"10.0.0.0", "10.0.0.255", 24},
+		{"10.0.0.1", "10.0.0.1", 32},
+		{"0.0.0.0", "255.255.255.255", 0},
+		{"10.0.0.1", "10.0.0.2", -1},
+		{"10.0.0.0", "10.0.1.127", -1},
+		{"10.0.0.128", "10.0.0.255", 25},
+		{"2001:db8::", "2001:db8::ffff:ffff:ffff:ffff", 64},
+		{"2001:db8::10", "2001:db8::ff", -1},
+		{"2001:db8::1", "2001:db8::1", 128},
+	}
+	for _, c := range cases {
+		got := prefixLenFromRange(netip.MustParseAddr(c.first), netip.MustParseAddr(c.last))
+		if got != c.want {
+			t.Errorf("%s-%s: got %d, want %d", c.first, c.last, got, c.want)
+		}
+	}
+}
+
+func TestDecodeHex(t *testing.T) {
+	cases := []struct {
+		in   string
+		want string // hex, "!" for an error
+	}{
+		{"", ""}, {"0a0b", "0a0b"}, {"0x0A0b", "0a0b"}, {"a:b:cc", "0a0bcc"},
+		{"1 2 ff", "0102ff"}, {"abc", "0abc"}, {"zz", "!"}, {"a::b", "!"}, {"123:4", "!"},
+	}
+	for _, c := range cases {
+		b, ok := decodeHex(c.in)
+		got := "!"
+		if ok {
+			got = hex.EncodeToString(b)
+		}
+		if got != c.want {
+			t.Errorf("%q: got %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+func TestSetConfiguredGlobal(t *testing.T) {
+	f, err := Parse([]byte(`{"Dhcp4": {"statistic-default-sample-count": 3}}`), "t.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Dhcp4.ToElement().Get("statistic-default-sample-count"); got.Str() != "3" {
+		t.Fatalf("before: %s", got.Str())
+	}
+	f.Dhcp4.SetConfiguredGlobal("statistic-default-sample-count", kjson.NewInt(4))
+	if got := f.Dhcp4.ToElement().Get("statistic-default-sample-count"); got.Str() != "4" {
+		t.Fatalf("after: %s", got.Str())
+	}
+	if got := f.Dhcp4.ToElement().Get("statistic-default-sample-age"); got.Str() != "0" {
+		t.Fatalf("age: %s", got.Str())
 	}
 }

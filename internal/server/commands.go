@@ -14,8 +14,6 @@ import (
 	"github.com/lessor-dhcp/lessor/lease"
 )
 
-const leaseCmdsLibrary = "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so"
-
 func answer(res int, text string, args *kjson.Element) (*kjson.Element, error) {
 	return control.Answer(res, text, args), nil
 }
@@ -168,33 +166,17 @@ func (f *Family) dhcpEnable(_ context.Context, c *control.Command) (*kjson.Eleme
 // sectionName is "Dhcp4" or "Dhcp6".
 func (f *Family) sectionName() string { return fmt.Sprintf("Dhcp%d", f.fam) }
 
-// runningConfig returns the configuration as config-get shows it: the
-// family's section, with the lease_cmds hook listed.
+// runningConfig returns the configuration as config-get shows it and
+// config-write writes it: {"Dhcp4": ...} with the section converted back
+// from the parsed configuration, every default filled in, as Kea does
+// (the hooks libraries are listed as configured).
 func (f *Family) runningConfig() *kjson.Element {
-	sc := f.cfg.Load()
 	sec := kjson.NewMap()
-	if sc.Raw != nil {
-		sec = sc.Raw.Copy()
+	if sc := f.cfg.Load(); sc != nil {
+		sec = sc.ToElement()
 	}
-	hooks := sec.M["hooks-libraries"]
-	found := false
-	if hooks != nil && hooks.Kind == kjson.List {
-		for _, h := range hooks.L {
-			if lib := h.Get("library"); lib != nil && lib.Kind == kjson.String && hasSuffix(lib.S, hookLeases) {
-				found = true
-			}
-		}
-	} else {
-		hooks = kjson.NewList()
-	}
-	if !found {
-		hooks.Add(kjson.NewMap().Set("library", kjson.NewString(leaseCmdsLibrary)))
-	}
-	sec.Set("hooks-libraries", hooks)
 	return kjson.NewMap().Set(f.sectionName(), sec)
 }
-
-func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
 func (f *Family) configGet(context.Context, *control.Command) (*kjson.Element, error) {
 	return answer(0, "", f.runningConfig())
@@ -219,7 +201,9 @@ func (f *Family) configWrite(_ context.Context, c *control.Command) (*kjson.Elem
 	if filename == "" {
 		return answer(1, "Unable to determine filename.Please specify filename explicitly.", nil)
 	}
-	data := []byte(f.runningConfig().Str() + "\n")
+	// Kea writes the configuration pretty-printed, without a final
+	// newline; size is the file's byte count.
+	data := []byte(f.runningConfig().Pretty())
 	tmp := filename + ".tmp"
 	if err := os.WriteFile(tmp, data, 0o644); err != nil {
 		return answer(1, "Error during write-config:Unable to open file "+filename+" for writing", nil)
