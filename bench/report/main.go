@@ -294,7 +294,7 @@ func (p *report) gnuplot(name, script string) {
 	cmd := exec.Command("gnuplot")
 	cmd.Stdin = strings.NewReader(full)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		p.plotErr = append(p.plotErr, fmt.Sprintf("%s: %v: %s", name, err, b))
+		p.plotErr = append(p.plotErr, fmt.Sprintf("%s: %v: %.300q", name, err, b))
 		return
 	}
 	p.printf("![%s](%s)\n\n", name, filepath.Join(p.imgRel, name+".png"))
@@ -399,8 +399,10 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	if err := os.MkdirAll(*work, 0o755); err != nil {
-		fatal(err)
+	for _, d := range []string{*work, *img} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			fatal(err)
+		}
 	}
 	rel, err := filepath.Rel(filepath.Dir(*doc), *img)
 	if err != nil {
