@@ -104,6 +104,39 @@ var toElementCases = []struct {
 		  "hostname": "h6"}, {"hw-address": "00:01:02:03:04:05", "hostname": "z"}]}]}`},
 }
 
+var toElementMoreCases = []struct {
+	name string
+	fam  int
+	sec  string
+}{
+	{"v4 odd values", 4, `{"decline-probation-period": 10, "echo-client-id": false, "dhcp4o6-port": 6767,
+		"max-valid-lifetime": 9000, "ddns-replace-client-name": "when-present", "hostname-char-set": "",
+		"option-data": [{"code": 80, "csv-format": false}, {"name": "domain-search", "data": "a.org, b.org"}],
+		"interfaces-config": {"dhcp-socket-type": "udp", "outbound-interface": "use-routing", "re-detect": false,
+		 "service-sockets-max-retries": 3, "service-sockets-require-all": true, "user-context": {"i": 1}},
+		"dhcp-ddns": {"enable-updates": true, "server-ip": "127.0.0.1", "sender-ip": "127.0.0.1", "ncr-format": "json",
+		 "user-context": {"d": 2}},
+		"control-socket": {"socket-type": "unix", "socket-name": "x", "user-context": {"c": 3}},
+		"hooks-libraries": [{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so", "parameters": {"p": [1]}}],
+		"subnet4": [{"id": 1, "subnet": "10.0.0.0/8", "min-valid-lifetime": 100, "interface": "",
+		 "reservations": [{"hw-address": "0a:0b:0c:0d:0e:0f", "ip-address": "10.0.0.3", "comment": "r"},
+		 {"hw-address": "01:0b:0c:0d:0e:0f", "ip-address": "10.0.0.2"},
+		 {"client-id": "01:0b:0c", "ip-address": "10.0.0.4"}],
+		 "pools": [{"pool": "10.0.0.0/24", "comment": "pool"}], "ddns-replace-client-name": "when-not-present"}]}`},
+	{"v6 classes and vendor options", 6, `{"option-def": [{"name": "vfoo", "code": 7, "space": "vendor-4491", "type": "uint16"}],
+		"option-data": [{"name": "rapid-commit"}, {"code": 7, "space": "vendor-4491", "data": "5"},
+		 {"name": "dns-servers", "data": "2001:db8::1, 2001:db8::2", "always-send": true},
+		 {"code": 1000, "data": "ab", "csv-format": false}],
+		"client-classes": [{"name": "k1", "test": "member('ALL')", "preferred-lifetime": 100, "max-preferred-lifetime": 200,
+		 "option-data": [{"name": "domain-search", "data": "x.org"}]}, {"name": "k2", "user-context": {"k": 1}}],
+		"reservations": [{"duid": "02:02", "hostname": "g2"}, {"duid": "01:02", "hostname": "g1", "ip-addresses": ["2001:db8:9::1"]}],
+		"reservation-mode": "disabled",
+		"server-id": {"type": "LL", "htype": 1, "identifier": "0a0B0c0d0e0f", "persist": false},
+		"subnet6": [{"id": 1, "subnet": "2001:db8:9::/64", "interface": "", "interface-id": "", "client-class": "k1",
+		 "require-client-classes": ["k2"], "min-preferred-lifetime": 1000, "max-preferred-lifetime": 5000,
+		 "pools": [{"pool": "2001:db8:9::/120", "require-client-classes": ["k1"]}]}]}`},
+}
+
 // keaConfigGet runs Kea with the configuration and returns its
 // config-get section and the file its config-write writes, or skips when
 // Kea is not installed.
@@ -251,35 +284,77 @@ func diffElements(path string, a, b *kjson.Element, out *[]string) {
 }
 
 func TestToElementMatchesKea(t *testing.T) {
-	if os.Getenv("LESSOR_KEA") == "" && testing.Short() {
+	if testing.Short() {
 		t.Skip("short mode")
 	}
-	for _, c := range toElementCases {
-		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			conf := testConfig(t, c.fam, c.sec, dir)
-			f, err := Parse(conf, "test.json")
-			if err != nil {
-				t.Fatalf("lessor refuses the configuration: %v", err)
+	for _, c := range append(toElementCases, toElementMoreCases...) {
+		t.Run(c.name, func(t *testing.T) { compareWithKea(t, c.fam, c.sec) })
+	}
+}
+
+// TestToElementRepositoryConfigs compares the sections of the example
+// files and of the conformance scenarios' configurations.
+func TestToElementRepositoryConfigs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	files, _ := filepath.Glob("../examples/*.conf")
+	for _, path := range files {
+		f, err := Load(path)
+		if err != nil {
+			continue // not a server's file (kea-ctrl-agent.conf)
+		}
+		for fam, srv := range map[int]*Server{4: f.Dhcp4, 6: f.Dhcp6} {
+			if srv != nil {
+				t.Run(filepath.Base(path)+"/"+strconv.Itoa(fam), func(t *testing.T) { compareWithKea(t, fam, srv.Raw.Str()) })
 			}
-			srv := f.Dhcp4
-			if c.fam == 6 {
-				srv = f.Dhcp6
+		}
+	}
+	scenarios, _ := filepath.Glob("../conformance/*/*.json")
+	for _, path := range scenarios {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := kjson.ParseString(data)
+		if err != nil || sc.Get("config") == nil {
+			continue
+		}
+		for fam := 4; fam <= 6; fam += 2 {
+			if sec := sc.Get("config").Get("Dhcp" + strconv.Itoa(fam)); sec != nil {
+				t.Run(filepath.Base(path), func(t *testing.T) { compareWithKea(t, fam, sec.Str()) })
 			}
-			got := srv.ToElement()
-			want, written := keaConfigGet(t, c.fam, conf, dir)
-			if got.Str() != want.Str() {
-				var diffs []string
-				diffElements("", got, want, &diffs)
-				t.Errorf("config-get differs from Kea's (lessor != Kea):\n%s", strings.Join(diffs, "\n"))
-				return
-			}
-			// config-write: the same, pretty-printed as Kea writes it.
-			file := kjson.NewMap().Set("Dhcp"+strconv.Itoa(c.fam), got).Pretty()
-			if file != string(written) {
-				t.Errorf("config-write file differs from Kea's:\nlessor:\n%s\nKea:\n%s", file, written)
-			}
-		})
+		}
+	}
+}
+
+// compareWithKea checks that ToElement gives the section Kea's
+// config-get gives, and that its pretty form is the file Kea's
+// config-write writes.
+func compareWithKea(t *testing.T, fam int, sec string) {
+	t.Helper()
+	dir := t.TempDir()
+	conf := testConfig(t, fam, sec, dir)
+	f, err := Parse(conf, "test.json")
+	if err != nil {
+		t.Fatalf("lessor refuses the configuration: %v", err)
+	}
+	srv := f.Dhcp4
+	if fam == 6 {
+		srv = f.Dhcp6
+	}
+	got := srv.ToElement()
+	want, written := keaConfigGet(t, fam, conf, dir)
+	if got.Str() != want.Str() {
+		var diffs []string
+		diffElements("", got, want, &diffs)
+		t.Errorf("config-get differs from Kea's (lessor != Kea):\n%s", strings.Join(diffs, "\n"))
+		return
+	}
+	// config-write: the same, pretty-printed as Kea writes it.
+	file := kjson.NewMap().Set("Dhcp"+strconv.Itoa(fam), got).Pretty()
+	if file != string(written) {
+		t.Errorf("config-write file differs from Kea's:\nlessor:\n%s\nKea:\n%s", file, written)
 	}
 }
 
