@@ -237,7 +237,9 @@ func testConfig(t *testing.T, fam int, sec, dir string) []byte {
 		db = kjson.NewMap().Set("type", kjson.NewString("memfile"))
 		s.Set("lease-database", db)
 	}
-	db.Set("name", kjson.NewString(filepath.Join(dir, "leases.csv")))
+	if str(db, "type") == "memfile" {
+		db.Set("name", kjson.NewString(filepath.Join(dir, "leases.csv")))
+	}
 	if fam == 6 && s.Get("data-directory") == nil {
 		s.Set("data-directory", kjson.NewString(dir))
 	}
