@@ -2,10 +2,15 @@ package memfile
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lessor-dhcp/lessor/lease"
@@ -82,6 +87,66 @@ func dump6(t testing.TB, s store.Store6) []string {
 	}
 }
 
+// orders4 lists the store's secondary orders: expired leases (all that
+// are not reclaimed), each subnet's leases, each hostname's leases.
+func orders4(t testing.TB, s store.Store4) []string {
+	ctx := context.Background()
+	var out []string
+	ls, _ := s.GetExpiredLeases4(ctx, math.MaxInt64, 0)
+	out = append(out, "expired: "+strings.Join(addrList4(ls), " "))
+	counts, _ := s.CountLeases4(ctx)
+	hosts := map[string]bool{}
+	for _, c := range counts {
+		ls, _ := s.GetLeases4BySubnet(ctx, c.SubnetID)
+		out = append(out, fmt.Sprintf("subnet %d: %s", c.SubnetID, strings.Join(addrList4(ls), " ")))
+		for _, l := range ls {
+			hosts[l.Hostname] = true
+		}
+	}
+	for _, h := range slices.Sorted(maps.Keys(hosts)) {
+		ls, _ := s.GetLeases4ByHostname(ctx, h)
+		out = append(out, fmt.Sprintf("host %q: %s", h, strings.Join(addrList4(ls), " ")))
+	}
+	return out
+}
+
+func orders6(t testing.TB, s store.Store6) []string {
+	ctx := context.Background()
+	var out []string
+	ls, _ := s.GetExpiredLeases6(ctx, math.MaxInt64, 0)
+	out = append(out, "expired: "+strings.Join(addrList6(ls), " "))
+	counts, _ := s.CountLeases6(ctx)
+	duids := map[string]bool{}
+	for _, c := range counts {
+		ls, _ := s.GetLeases6BySubnet(ctx, c.SubnetID)
+		out = append(out, fmt.Sprintf("subnet %d: %s", c.SubnetID, strings.Join(addrList6(ls), " ")))
+		for _, l := range ls {
+			duids[string(l.DUID)] = true
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(duids)) {
+		ls, _ := s.GetLeases6ByDUID(ctx, []byte(d))
+		out = append(out, fmt.Sprintf("duid %x: %s", d, strings.Join(addrList6(ls), " ")))
+	}
+	return out
+}
+
+func addrList4(ls []*lease.Lease4) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Addr.String())
+	}
+	return out
+}
+
+func addrList6(ls []*lease.Lease6) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.Addr.String())
+	}
+	return out
+}
+
 func sameLines(t testing.TB, what string, got, want []string) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -109,7 +174,7 @@ func TestContract(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "leases4.csv")
 				s := openTest(t, store.Config{Family: 4, Name: path, Persist: boolPtr(persist)})
 				t.Cleanup(func() {
-					want := dump4(t, s)
+					want, wantOrders := dump4(t, s), orders4(t, s)
 					s.Close()
 					if !persist {
 						return
@@ -117,6 +182,7 @@ func TestContract(t *testing.T) {
 					r := openTest(t, store.Config{Family: 4, Name: path})
 					defer r.Close()
 					sameLines(t, "reloaded", dump4(t, r), want)
+					sameLines(t, "reloaded orders", orders4(t, r), wantOrders)
 				})
 				return s.V4()
 			})
@@ -126,7 +192,7 @@ func TestContract(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "leases6.csv")
 				s := openTest(t, store.Config{Family: 6, Name: path, Persist: boolPtr(persist)})
 				t.Cleanup(func() {
-					want := dump6(t, s)
+					want, wantOrders := dump6(t, s), orders6(t, s)
 					s.Close()
 					if !persist {
 						return
@@ -134,6 +200,7 @@ func TestContract(t *testing.T) {
 					r := openTest(t, store.Config{Family: 6, Name: path})
 					defer r.Close()
 					sameLines(t, "reloaded", dump6(t, r), want)
+					sameLines(t, "reloaded orders", orders6(t, r), wantOrders)
 				})
 				return s.V6()
 			})

@@ -1,6 +1,7 @@
 package memfile
 
 import (
+	"cmp"
 	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
@@ -375,4 +376,159 @@ func (c *chainIndex[K]) each(k K, fn func(slot uint32) bool) {
 func (c *chainIndex[K]) reset() {
 	c.table, c.ncell, c.used = nil, 0, 0
 	c.next, c.prev = nil, nil
+}
+
+// addrTable maps IPv4 addresses to slots with open addressing (cells hold
+// addr<<32|slot); it stands in for the address index while files load.
+type addrTable struct {
+	cells []uint64
+	shift uint
+	n     int
+}
+
+const emptyCell = ^uint64(0) // slot noSlot: never a real entry
+
+func newAddrTable(n int) *addrTable {
+	t := &addrTable{}
+	t.resize(max(16, n*2))
+	return t
+}
+
+func (t *addrTable) resize(n int) {
+	size := 16
+	for size < n {
+		size *= 2
+	}
+	old := t.cells
+	t.cells = make([]uint64, size)
+	for i := range t.cells {
+		t.cells[i] = emptyCell
+	}
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	t.n = 0
+	for _, c := range old {
+		if uint32(c) != noSlot {
+			t.set(uint32(c>>32), uint32(c))
+		}
+	}
+}
+
+func (t *addrTable) home(a uint32) int {
+	return int((uint64(a) * 0x9E3779B97F4A7C15) >> t.shift)
+}
+
+// find returns the cell holding a, or the empty cell where it would go.
+func (t *addrTable) find(a uint32) int {
+	mask := len(t.cells) - 1
+	for i := t.home(a); ; i = (i + 1) & mask {
+		c := t.cells[i]
+		if uint32(c) == noSlot || uint32(c>>32) == a {
+			return i
+		}
+	}
+}
+
+func (t *addrTable) get(a uint32) uint32 {
+	c := t.cells[t.find(a)]
+	if uint32(c) == noSlot {
+		return noSlot
+	}
+	return uint32(c)
+}
+
+func (t *addrTable) set(a, slot uint32) {
+	if (t.n+1)*10 > len(t.cells)*7 {
+		t.resize(len(t.cells) * 2)
+	}
+	i := t.find(a)
+	if uint32(t.cells[i]) == noSlot {
+		t.n++
+	}
+	t.cells[i] = uint64(a)<<32 | uint64(slot)
+}
+
+func (t *addrTable) remove(a uint32) {
+	i := t.find(a)
+	if uint32(t.cells[i]) == noSlot {
+		return
+	}
+	t.n--
+	mask := len(t.cells) - 1
+	t.cells[i] = emptyCell
+	for j := (i + 1) & mask; uint32(t.cells[j]) != noSlot; j = (j + 1) & mask {
+		h := t.home(uint32(t.cells[j] >> 32))
+		if (j > i && (h <= i || h > j)) || (j < i && h <= i && h > j) {
+			t.cells[i] = t.cells[j]
+			t.cells[j] = emptyCell
+			i = j
+		}
+	}
+}
+
+// sorted returns the entries as addr<<32|slot, in address order.
+func (t *addrTable) sorted() []uint64 {
+	out := make([]uint64, 0, t.n)
+	for _, c := range t.cells {
+		if uint32(c) != noSlot {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// expEnt is a lease's key in the expiration index.
+type expEnt struct {
+	reclaimed bool
+	expire    int64
+	seq       uint32
+	slot      uint32
+}
+
+// sortExp returns the slots of ents in expiration-index order (not
+// reclaimed first, then by expiration, then by seq; seqs are unique and at
+// most maxSeq). When the expirations span less than 68 years, the keys are
+// packed in integers and sorted without a comparison function.
+func sortExp(ents []expEnt, maxSeq uint32) []uint32 {
+	slots := make([]uint32, len(ents))
+	if len(ents) == 0 {
+		return slots
+	}
+	lo, hi := ents[0].expire, ents[0].expire
+	for _, e := range ents {
+		lo, hi = min(lo, e.expire), max(hi, e.expire)
+	}
+	if hi-lo < 1<<31 {
+		bySeq := make([]uint32, int(maxSeq)+1)
+		keys := make([]uint64, len(ents))
+		for i, e := range ents {
+			k := uint64(e.expire-lo)<<32 | uint64(e.seq)
+			if e.reclaimed {
+				k |= 1 << 63
+			}
+			keys[i] = k
+			bySeq[e.seq] = e.slot
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
+			slots[i] = bySeq[uint32(k)]
+		}
+		return slots
+	}
+	slices.SortFunc(ents, func(a, b expEnt) int {
+		if a.reclaimed != b.reclaimed {
+			if b.reclaimed {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(a.expire, b.expire); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq)
+	})
+	for i, e := range ents {
+		slots[i] = e.slot
+	}
+	return slots
 }

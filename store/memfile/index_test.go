@@ -95,3 +95,41 @@ func TestChainIndexRandom(t *testing.T) {
 		}
 	}
 }
+
+func TestAddrTableRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	tab := newAddrTable(10)
+	ref := map[uint32]uint32{}
+	for i := 0; i < 200_000; i++ {
+		a := r.Uint32N(5000) * 256 // clustered keys
+		switch r.IntN(3) {
+		case 0:
+			tab.remove(a)
+			delete(ref, a)
+		default:
+			s := r.Uint32N(1 << 20)
+			tab.set(a, s)
+			ref[a] = s
+		}
+		if i%1000 == 0 {
+			if got, want := tab.get(a), ref[a]; (want == 0 && got != noSlot && got != 0) || (want != 0 && got != want) {
+				t.Fatalf("get(%d) = %d, want %d", a, got, want)
+			}
+		}
+	}
+	if tab.n != len(ref) {
+		t.Fatalf("%d entries, want %d", tab.n, len(ref))
+	}
+	for a, s := range ref {
+		if tab.get(a) != s {
+			t.Fatalf("get(%d) = %d, want %d", a, tab.get(a), s)
+		}
+	}
+	prev := int64(-1)
+	for _, c := range tab.sorted() {
+		if int64(c>>32) <= prev || ref[uint32(c>>32)] != uint32(c) {
+			t.Fatalf("sorted entry %x out of order or wrong", c)
+		}
+		prev = int64(c >> 32)
+	}
+}

@@ -59,7 +59,7 @@ type table4 struct {
 	// bulk: while loading files, addresses are looked up in bulkAddr and
 	// the address and expiration indexes are built at once by endBulk.
 	bulk     bool
-	bulkAddr map[uint32]uint32
+	bulkAddr *addrTable
 }
 
 func newTable4() *table4 {
@@ -91,7 +91,7 @@ func (t *table4) cmpExp(a, b uint32) int {
 
 func (t *table4) len() int {
 	if t.bulk {
-		return len(t.bulkAddr)
+		return t.bulkAddr.n
 	}
 	return t.byAddr.Len()
 }
@@ -108,10 +108,7 @@ func fromAddr4(v uint32) netip.Addr {
 // lookup returns the slot holding addr, or noSlot.
 func (t *table4) lookup(addr uint32) uint32 {
 	if t.bulk {
-		if s, ok := t.bulkAddr[addr]; ok {
-			return s
-		}
-		return noSlot
+		return t.bulkAddr.get(addr)
 	}
 	e, ok := t.byAddr.find(func(e addrEnt4) int { return cmp.Compare(e.addr, addr) })
 	if !ok {
@@ -162,7 +159,7 @@ func (t *table4) insert(l *lease.Lease4) {
 	t.recs[slot].expSeq = t.nextSeq()
 	r := &t.recs[slot]
 	if t.bulk {
-		t.bulkAddr[r.addr] = slot
+		t.bulkAddr.set(r.addr, slot)
 	} else {
 		t.byAddr.insert(addrEnt4{r.addr, slot})
 	}
@@ -180,7 +177,7 @@ func (t *table4) insert(l *lease.Lease4) {
 func (t *table4) remove(slot uint32) {
 	r := &t.recs[slot]
 	if t.bulk {
-		delete(t.bulkAddr, r.addr)
+		t.bulkAddr.remove(r.addr)
 	} else {
 		t.byAddr.remove(addrEnt4{r.addr, slot})
 	}
@@ -427,52 +424,31 @@ func (t *table4) reserve(n int) {
 // beginBulk switches to bulk loading (see table4.bulk) until endBulk.
 func (t *table4) beginBulk() {
 	t.bulk = true
-	t.bulkAddr = make(map[uint32]uint32, t.byAddr.Len())
+	t.bulkAddr = newAddrTable(max(t.byAddr.Len(), cap(t.recs)))
 	t.all(func(s uint32) bool {
-		t.bulkAddr[t.recs[s].addr] = s
+		t.bulkAddr.set(t.recs[s].addr, s)
 		return true
 	})
 }
 
 // endBulk builds the expiration index from the leases held.
 func (t *table4) endBulk() {
-	type ent struct {
-		reclaimed bool
-		expire    int64
-		seq       uint32
-		slot      uint32
+	sorted := t.bulkAddr.sorted()
+	addrs := make([]addrEnt4, len(sorted))
+	for i, c := range sorted {
+		addrs[i] = addrEnt4{uint32(c >> 32), uint32(c)}
 	}
-	addrs := make([]addrEnt4, 0, len(t.bulkAddr))
-	for a, s := range t.bulkAddr {
-		addrs = append(addrs, addrEnt4{a, s})
-	}
-	slices.SortFunc(addrs, func(a, b addrEnt4) int { return cmp.Compare(a.addr, b.addr) })
 	t.byAddr.build(addrs)
 	t.bulkAddr = nil
-	ents := make([]ent, 0, t.len())
+	ents := make([]expEnt, 0, t.byAddr.Len())
 	for s := range t.recs {
 		r := &t.recs[s]
 		if r.flags&flagUsed != 0 {
 			rc, e := r.expKey()
-			ents = append(ents, ent{rc, e, r.expSeq, uint32(s)})
+			ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
 		}
 	}
-	slices.SortFunc(ents, func(a, b ent) int {
-		if a.reclaimed != b.reclaimed {
-			if b.reclaimed {
-				return -1
-			}
-			return 1
-		}
-		if c := cmp.Compare(a.expire, b.expire); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	slots := make([]uint32, len(ents))
-	for i, e := range ents {
-		slots[i] = e.slot
-	}
+	slots := sortExp(ents, t.seq)
 	t.byExp.build(slots)
 	t.bulk = false
 }

@@ -419,12 +419,6 @@ func (t *table6) beginBulk() {
 
 // endBulk builds the expiration index from the leases held.
 func (t *table6) endBulk() {
-	type ent struct {
-		reclaimed bool
-		expire    int64
-		seq       uint32
-		slot      uint32
-	}
 	addrs := make([]addrEnt6, 0, len(t.bulkAddr))
 	for a, s := range t.bulkAddr {
 		addrs = append(addrs, addrEnt6{a[0], a[1], s})
@@ -432,30 +426,15 @@ func (t *table6) endBulk() {
 	slices.SortFunc(addrs, cmpAddr6)
 	t.byAddr.build(addrs)
 	t.bulkAddr = nil
-	ents := make([]ent, 0, t.len())
+	ents := make([]expEnt, 0, t.byAddr.Len())
 	for s := range t.recs {
 		r := &t.recs[s]
 		if r.flags&flagUsed != 0 {
 			rc, e := r.expKey()
-			ents = append(ents, ent{rc, e, r.expSeq, uint32(s)})
+			ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
 		}
 	}
-	slices.SortFunc(ents, func(a, b ent) int {
-		if a.reclaimed != b.reclaimed {
-			if b.reclaimed {
-				return -1
-			}
-			return 1
-		}
-		if c := cmp.Compare(a.expire, b.expire); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.seq, b.seq)
-	})
-	slots := make([]uint32, len(ents))
-	for i, e := range ents {
-		slots[i] = e.slot
-	}
+	slots := sortExp(ents, t.seq)
 	t.byExp.build(slots)
 	t.bulk = false
 }
