@@ -297,7 +297,7 @@ func TestManyConnections(t *testing.T) {
 	}
 	var opened atomic.Int64
 	var maxFDs int
-	during(t, s, fmt.Sprintf("%d idle connections", n), func(ctx context.Context) {
+	l := during(t, s, fmt.Sprintf("%d idle connections", n), func(ctx context.Context) {
 		conns := make([]net.Conn, 0, n)
 		for range n {
 			c, err := net.Dial("unix", s.sock)
@@ -320,6 +320,11 @@ func TestManyConnections(t *testing.T) {
 	t.Logf("%d connections opened, at most %d file descriptors in the server", opened.Load(), maxFDs)
 	if maxFDs > 1100 {
 		t.Errorf("server held %d file descriptors: connections are not bounded", maxFDs)
+	}
+	// Liveness, generously: idle connections must not make the probe
+	// wait for their 10 s timeout.
+	if worst := l.quantile(1); worst > 5*time.Second {
+		t.Errorf("the well-behaved client waited %v behind idle connections", worst)
 	}
 }
 
