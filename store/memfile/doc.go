@@ -13,7 +13,8 @@
 // client-id lists), then in the order the leases took that key; an update
 // that keeps a key keeps the lease's place, one that changes it moves the
 // lease to the end of its new key's list, as Kea's multi-index replace
-// does. Expired-lease queries include leases expiring exactly at the time
+// does (except in the corner case where Kea's new key still sorts between
+// the lease's old neighbours and Kea leaves it in place). Expired-lease queries include leases expiring exactly at the time
 // given, as Kea's memfile does. Reads take a shared lock, changes an
 // exclusive one.
 //
