@@ -612,11 +612,24 @@ func (s *Server) subnetElement(sub *Subnet, defs *optionDefs) *kjson.Element {
 		}
 		m.Set("4o6-subnet", kjson.NewString(sub4o6))
 	}
-	pools := kjson.NewList()
+	// Kea keeps a subnet's pools sorted by their first address.
+	type poolAt struct {
+		first netip.Addr
+		elt   *kjson.Element
+	}
+	sorted := func(ps []poolAt) *kjson.Element {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].first.Less(ps[j].first) })
+		l := kjson.NewList()
+		for _, p := range ps {
+			l.Add(p.elt)
+		}
+		return l
+	}
 	var poolsRaw []*kjson.Element
 	if pl := sub.Raw.Get("pools"); pl != nil {
 		poolsRaw = pl.L
 	}
+	var ps []poolAt
 	for i, p := range sub.Pools {
 		var pr *kjson.Element
 		if i < len(poolsRaw) {
@@ -628,15 +641,16 @@ func (s *Server) subnetElement(sub *Subnet, defs *optionDefs) *kjson.Element {
 			text = p.First.String() + "/" + strconv.Itoa(n)
 		}
 		e.Set("pool", kjson.NewString(text))
-		pools.Add(e)
+		ps = append(ps, poolAt{p.First, e})
 	}
+	pools := sorted(ps)
 	m.Set("pools", pools)
 	if s.Family == 6 {
-		pds := kjson.NewList()
 		var pdRaw []*kjson.Element
 		if pl := sub.Raw.Get("pd-pools"); pl != nil {
 			pdRaw = pl.L
 		}
+		var pdl []poolAt
 		for i, p := range sub.PDPools {
 			var pr *kjson.Element
 			if i < len(pdRaw) {
@@ -651,8 +665,9 @@ func (s *Server) subnetElement(sub *Subnet, defs *optionDefs) *kjson.Element {
 				e.Set("excluded-prefix", kjson.NewString(p.ExcludedPrefix.Masked().Addr().String()))
 				e.Set("excluded-prefix-len", kjson.NewInt(int64(p.ExcludedPrefix.Bits())))
 			}
-			pds.Add(e)
+			pdl = append(pdl, poolAt{first, e})
 		}
+		pds := sorted(pdl)
 		m.Set("pd-pools", pds)
 	}
 	return m

@@ -135,6 +135,26 @@ var toElementMoreCases = []struct {
 		"subnet6": [{"id": 1, "subnet": "2001:db8:9::/64", "interface": "", "interface-id": "", "client-class": "k1",
 		 "require-client-classes": ["k2"], "min-preferred-lifetime": 1000, "max-preferred-lifetime": 5000,
 		 "pools": [{"pool": "2001:db8:9::/120", "require-client-classes": ["k1"]}]}]}`},
+	{"v4 orders", 4, `{"interfaces-config": {"interfaces": ["lo", "*"]},
+		"option-data": [{"name": "routers", "data": "10.0.0.1"}, {"name": "routers", "data": "10.0.0.2"},
+		 {"code": 200, "space": "zz", "data": "01", "csv-format": false}, {"code": 200, "space": "aa", "data": "02", "csv-format": false}],
+		"reservations": [{"flex-id": "'ab'", "hostname": "f"}, {"hw-address": "61:62", "hostname": "h"},
+		 {"circuit-id": "6162", "hostname": "c"}, {"hw-address": "00:62", "hostname": "h0"}],
+		"subnet4": [{"id": 1, "subnet": "10.0.0.0/8", "reservations-global": true, "reservations-in-subnet": false,
+		 "cache-threshold": 0.5, "cache-max-age": 10, "t1-percent": 0.3, "calculate-tee-times": true,
+		 "pools": [{"pool": "10.2.0.0/16"}, {"pool": "10.1.0.0/16"}, {"pool": "10.0.0.5-10.0.0.9"}]}]}`},
+	{"v6 orders", 6, `{"shared-networks": [{"name": "B", "relay": {"ip-addresses": ["2001:db8::1", "2001:DB8::2"]},
+		 "subnet6": [{"id": 3, "subnet": "2001:db8:3::/64", "relay": {"ip-address": "2001:db8::9"}},
+		 {"id": 2, "subnet": "2001:db8:2::/64", "reservations": [{"hw-address": "aa:bb", "hostname": "UP",
+		  "option-data": [{"name": "dns-servers", "data": "2001:db8::5"}], "client-classes": ["a", "b"]}]}]},
+		 {"name": "A", "subnet6": [], "rapid-commit": false, "interface-id": ""}],
+		"subnet6": [{"id": 1, "subnet": "2001:db8:1::/48",
+		 "pools": [{"pool": "2001:db8:1::9000-2001:db8:1::ffff"}, {"pool": "2001:db8:1::100-2001:db8:1::1ff"}],
+		 "pd-pools": [{"prefix": "3001::", "prefix-len": 48, "delegated-len": 56},
+		  {"prefix": "3000::", "prefix-len": 48, "delegated-len": 56}]}]}`},
+	{"v4 address interfaces and IPv6 D2", 4, `{"interfaces-config": {"interfaces": ["lo/127.0.0.1"]}, "dhcp-ddns": {"enable-updates": true, "server-ip": "::1", "server-port": 5300}}`},
+	{"v6 address interfaces, RSOO and MAC sources", 6, `{"interfaces-config": {"interfaces": ["lo/::1"]}, "relay-supplied-options": ["65", "16", "vendor-opts"], "mac-sources": ["any", "raw", "remote-id", "ipv6-link-local", "docsis-cmts"]}`},
+	{"v4 loggers without output, syslog and stderr", 4, `{"loggers": [{"name": "kea-dhcp4", "severity": "WARN"}, {"name": "kea-dhcp4.x", "severity": "INFO", "output_options": [{"output": "syslog:x"}, {"output": "stderr", "maxsize": 5}]}]}`},
 }
 
 // keaConfigGet runs Kea with the configuration and returns its
@@ -229,7 +249,9 @@ func testConfig(t *testing.T, fam int, sec, dir string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Set("interfaces-config", kjson.NewMap().Set("interfaces", kjson.NewList()))
+	if s.Get("interfaces-config") == nil {
+		s.Set("interfaces-config", kjson.NewMap().Set("interfaces", kjson.NewList()))
+	}
 	s.Set("control-socket", kjson.NewMap().Set("socket-type", kjson.NewString("unix")).
 		Set("socket-name", kjson.NewString(filepath.Join(dir, "sock"))))
 	db := s.Get("lease-database")
