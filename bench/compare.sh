@@ -199,5 +199,5 @@ lb -calibrate -ops none -socket /nonexistent -tag run-end
 
 echo "== report"
 (cd "$root" && go run ./bench/report -results "$results" -commands "$work/commands.txt" \
-	-mode "$mode" -doc docs/performance.md -img docs/img -work "$work/plot")
+	-mode "$mode (N=$n DUR_N=$dur_n REPS=$reps SCALE=\"$scale\")" -doc docs/performance.md -img docs/img -work "$work/plot")
 echo "done: $root/docs/performance.md"

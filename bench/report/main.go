@@ -268,6 +268,9 @@ func (p *report) scaleTables() {
 		ll := median(pick(p.rs, "leases_per_s", is(sec(n), "lessor", "get-page", "", "")))
 		if kl > 0 || ll > 0 {
 			p.printf("| get-page walk of %d leases, leases/s | %s | %s | %s | ≥ 10×: %s |\n", n, num(kl), num(ll), ratio(ll, kl), verdict(ll >= 10*kl))
+			kc := median(pick(p.rs, "srv_cpu_us_per_op", is(sec(n), "kea", "get-page", "", "")))
+			lc := median(pick(p.rs, "srv_cpu_us_per_op", is(sec(n), "lessor", "get-page", "", "")))
+			p.printf("| get-page walk of %d leases, server CPU µs per page (Kea ÷ lessor) | %s | %s | %s | (for reference) |\n", n, num(kc), num(lc), ratio(kc, lc))
 		}
 		kt := median(pick(p.rs, "secs", is(sec(n), "kea", "get-all", "", "")))
 		lt := median(pick(p.rs, "secs", is(sec(n), "lessor", "get-all", "", "")))
