@@ -441,3 +441,34 @@ func TestSetConfiguredGlobal(t *testing.T) {
 		t.Fatalf("age: %s", got.Str())
 	}
 }
+
+// FuzzToElement checks that every configuration lessor accepts (from a
+// file or as config-set's argument) converts back without panicking, to
+// a map that converts back the same way twice (pretty form included).
+func FuzzToElement(f *testing.F) {
+	for _, c := range append(toElementCases, toElementMoreCases...) {
+		f.Add("{\"Dhcp" + strconv.Itoa(c.fam) + "\": " + c.sec + "}")
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		file, err := Parse([]byte(text), "fuzz.json")
+		if err != nil {
+			return
+		}
+		for _, srv := range []*Server{file.Dhcp4, file.Dhcp6} {
+			if srv == nil {
+				continue
+			}
+			a, b := srv.ToElement(), srv.ToElement()
+			if a.Str() != b.Str() || a.Pretty() != b.Pretty() {
+				t.Fatalf("ToElement is not stable: %s / %s", a.Str(), b.Str())
+			}
+			again, err := kjson.ParseString([]byte(a.Pretty()))
+			if err != nil {
+				t.Fatalf("pretty form does not parse: %v\n%s", err, a.Pretty())
+			}
+			if again.Str() != a.Str() {
+				t.Fatalf("pretty form reads back differently:\n%s\n%s", again.Str(), a.Str())
+			}
+		}
+	})
+}
