@@ -121,8 +121,21 @@ func (d *optionDefs) element() *kjson.Element {
 	return l
 }
 
+// docsisOptions are Kea's DOCSIS 3.0 definitions of the vendor-4491
+// space, by family: code to name.
+var docsisOptions = map[int]map[int]string{
+	4: {1: "oro", 2: "tftp-servers"},
+	6: {1: "oro", 2: "device-type", 10: "vendor-type", 32: "tftp-servers", 33: "config-file",
+		34: "syslog-servers", 36: "device-id", 37: "time-servers", 38: "time-offset", 1026: "cmts-cm-mac"},
+}
+
 // nameOf returns the name of the option definition of space and code.
 func (d *optionDefs) nameOf(space string, code int) (string, bool) {
+	if d != nil && space == "vendor-4491" {
+		if n, ok := docsisOptions[d.family][code]; ok {
+			return n, true
+		}
+	}
 	for _, o := range stdOptions {
 		if o.space == space && o.code == code {
 			return o.name, true
@@ -140,6 +153,13 @@ func (d *optionDefs) nameOf(space string, code int) (string, bool) {
 
 // codeOf returns the code of the option definition of space and name.
 func (d *optionDefs) codeOf(space, name string) (int, bool) {
+	if d != nil && space == "vendor-4491" {
+		for c, n := range docsisOptions[d.family] {
+			if n == name {
+				return c, true
+			}
+		}
+	}
 	for _, o := range stdOptions {
 		if o.space == space && o.name == name {
 			return o.code, true
