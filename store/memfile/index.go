@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -190,6 +191,14 @@ type chainIndex[K comparable] struct {
 	used       int
 	next, prev []uint32 // indexed by slot
 	key        func(slot uint32) K
+
+	// While bulk (loading files into an empty index), add and remove only
+	// note when each slot took its key (bulkSeq; 0 = not indexed), and
+	// endBulk builds the table and chains in hash order, touching memory
+	// mostly sequentially instead of at random.
+	bulk    bool
+	bulkSeq []uint32
+	tick    uint32
 }
 
 func newChainIndex[K comparable](key func(uint32) K) *chainIndex[K] {
@@ -292,9 +301,97 @@ func (c *chainIndex[K]) reserve(n int) {
 	}
 }
 
+// beginBulk starts a bulk load if the index is empty.
+func (c *chainIndex[K]) beginBulk() {
+	if c.used == 0 {
+		c.bulk, c.tick, c.bulkSeq = true, 0, nil
+	}
+}
+
+// endBulk builds the index from the slots added while bulk.
+func (c *chainIndex[K]) endBulk() {
+	if !c.bulk {
+		return
+	}
+	c.bulk = false
+	// Index the slots by the order they took their keys, with their hash.
+	seqSlot := make([]uint32, int(c.tick)+1)
+	seqHash := make([]uint64, int(c.tick)+1)
+	keys := make([]uint64, 0, len(c.bulkSeq)) // hash top half, then seq
+	for slot, seq := range c.bulkSeq {
+		if seq != 0 {
+			h := c.hash(c.key(uint32(slot)))
+			seqSlot[seq], seqHash[seq] = uint32(slot), h
+			keys = append(keys, h&^0xffffffff|uint64(seq))
+		}
+	}
+	c.bulkSeq = nil
+	radixSort(keys)
+	if cells := len(keys)*10/7 + 16; cells > c.ncell {
+		c.rehash(cells)
+	}
+	// Cells are filled in hash order (home is monotonic in the hash), so
+	// the table is written almost sequentially.
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
+			j++
+		}
+		first := uint32(keys[i])
+		h0, s0 := seqHash[first], seqSlot[first]
+		same := true
+		if j > i+1 {
+			k0 := c.key(s0)
+			for _, k := range keys[i+1 : j] {
+				if seqHash[uint32(k)] != h0 || c.key(seqSlot[uint32(k)]) != k0 {
+					same = false
+					break
+				}
+			}
+		}
+		if !same {
+			// Distinct keys sharing the top of their hash: rare.
+			for _, k := range keys[i:j] {
+				c.add(seqSlot[uint32(k)])
+			}
+			i = j
+			continue
+		}
+		cell := c.home(h0)
+		for {
+			if h, _ := c.at(cell); h == noSlot {
+				break
+			}
+			cell = c.step(cell)
+		}
+		c.set(cell, s0, uint8(h0))
+		c.used++
+		// Link the chain in the order the slots took the key.
+		prev := s0
+		for _, k := range keys[i+1 : j] {
+			s := seqSlot[uint32(k)]
+			c.next[prev], c.prev[s] = s, prev
+			prev = s
+		}
+		c.next[prev], c.prev[s0] = s0, prev
+		i = j
+	}
+}
+
 // add appends slot (whose record holds its key) to the end of its chain.
 func (c *chainIndex[K]) add(slot uint32) {
 	c.grow(int(slot) + 1)
+	if c.bulk && c.tick == math.MaxUint32-1 {
+		c.endBulk() // out of sequence numbers: carry on without bulk
+	}
+	if c.bulk {
+		if int(slot) >= len(c.bulkSeq) {
+			c.bulkSeq = append(c.bulkSeq, make([]uint32, len(c.next)-len(c.bulkSeq))...)
+		}
+		c.tick++
+		c.bulkSeq[slot] = c.tick
+		return
+	}
 	if (c.used+1)*10 > c.ncell*7 {
 		// Keep the load between 0.47 and 0.7 (linear probing slows down
 		// quickly beyond).
@@ -318,6 +415,10 @@ func (c *chainIndex[K]) add(slot uint32) {
 
 // remove takes slot (whose record still holds its key) out of its chain.
 func (c *chainIndex[K]) remove(slot uint32) {
+	if c.bulk {
+		c.bulkSeq[slot] = 0
+		return
+	}
 	i := c.cell(c.key(slot))
 	h, hf := c.at(i)
 	if h == noSlot {
@@ -473,7 +574,7 @@ func (t *addrTable) sorted() []uint64 {
 			out = append(out, c)
 		}
 	}
-	slices.Sort(out)
+	radixSort(out)
 	return out
 }
 
@@ -509,7 +610,7 @@ func sortExp(ents []expEnt, maxSeq uint32) []uint32 {
 			keys[i] = k
 			bySeq[e.seq] = e.slot
 		}
-		slices.Sort(keys)
+		radixSort(keys)
 		for i, k := range keys {
 			slots[i] = bySeq[uint32(k)]
 		}
@@ -531,4 +632,41 @@ func sortExp(ents []expEnt, maxSeq uint32) []uint32 {
 		slots[i] = e.slot
 	}
 	return slots
+}
+
+// radixSort sorts keys in place (LSD radix sort, 11-bit digits; passes
+// whose digit is the same in every key are skipped).
+func radixSort(keys []uint64) {
+	if len(keys) < 256 {
+		slices.Sort(keys)
+		return
+	}
+	const bitsPer = 11
+	const buckets = 1 << bitsPer
+	tmp := make([]uint64, len(keys))
+	src, dst := keys, tmp
+	var count [buckets]int
+	for shift := uint(0); shift < 64; shift += bitsPer {
+		clear(count[:])
+		for _, k := range src {
+			count[(k>>shift)&(buckets-1)]++
+		}
+		if count[(src[0]>>shift)&(buckets-1)] == len(src) {
+			continue // every key has this digit
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, k := range src {
+			d := (k >> shift) & (buckets - 1)
+			dst[count[d]] = k
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
 }

@@ -133,3 +133,26 @@ func TestAddrTableRandom(t *testing.T) {
 		prev = int64(c >> 32)
 	}
 }
+
+func TestRadixSort(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 100, 300, 5000, 100_000} {
+		keys := make([]uint64, n)
+		for i := range keys {
+			switch i % 3 {
+			case 0:
+				keys[i] = r.Uint64()
+			case 1:
+				keys[i] = r.Uint64() & 0xffff
+			default:
+				keys[i] = 1<<63 | r.Uint64()>>40
+			}
+		}
+		want := slices.Clone(keys)
+		slices.Sort(want)
+		radixSort(keys)
+		if !slices.Equal(keys, want) {
+			t.Fatalf("radixSort of %d keys differs", n)
+		}
+	}
+}

@@ -424,6 +424,10 @@ func (t *table4) reserve(n int) {
 // beginBulk switches to bulk loading (see table4.bulk) until endBulk.
 func (t *table4) beginBulk() {
 	t.bulk = true
+	t.hw.beginBulk()
+	t.cid.beginBulk()
+	t.host.beginBulk()
+	t.subnet.beginBulk()
 	t.bulkAddr = newAddrTable(max(t.byAddr.Len(), cap(t.recs)))
 	t.all(func(s uint32) bool {
 		t.bulkAddr.set(t.recs[s].addr, s)
@@ -440,6 +444,10 @@ func (t *table4) endBulk() {
 	}
 	t.byAddr.build(addrs)
 	t.bulkAddr = nil
+	t.hw.endBulk()
+	t.cid.endBulk()
+	t.host.endBulk()
+	t.subnet.endBulk()
 	ents := make([]expEnt, 0, t.byAddr.Len())
 	for s := range t.recs {
 		r := &t.recs[s]

@@ -410,6 +410,10 @@ func (t *table6) reserve(n int) {
 // beginBulk switches to bulk loading (see table6.bulk) until endBulk.
 func (t *table6) beginBulk() {
 	t.bulk = true
+	t.ia.beginBulk()
+	t.duid.beginBulk()
+	t.host.beginBulk()
+	t.subnet.beginBulk()
 	t.bulkAddr = make(map[[2]uint64]uint32, t.byAddr.Len())
 	t.all(func(s uint32) bool {
 		t.bulkAddr[[2]uint64{t.recs[s].hi, t.recs[s].lo}] = s
@@ -426,6 +430,10 @@ func (t *table6) endBulk() {
 	slices.SortFunc(addrs, cmpAddr6)
 	t.byAddr.build(addrs)
 	t.bulkAddr = nil
+	t.ia.endBulk()
+	t.duid.endBulk()
+	t.host.endBulk()
+	t.subnet.endBulk()
 	ents := make([]expEnt, 0, t.byAddr.Len())
 	for s := range t.recs {
 		r := &t.recs[s]
