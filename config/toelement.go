@@ -570,21 +570,16 @@ func macSourcesElement(ms *kjson.Element) *kjson.Element {
 
 func configControlElement(cc *kjson.Element) *kjson.Element {
 	m := kjson.NewMap()
-	if uc := cc.Get("user-context"); uc != nil {
-		m.Set("user-context", uc.Copy())
-	}
+	l := kjson.NewList()
 	if dbs := cc.Get("config-databases"); dbs != nil {
-		l := kjson.NewList()
 		for _, d := range dbs.L {
 			l.Add(dbElement(d, false))
 		}
-		m.Set("config-databases", l)
 	}
-	wait := int64(30)
+	m.Set("config-databases", l)
 	if v := cc.Get("config-fetch-wait-time"); v != nil {
-		wait = v.I
+		m.Set("config-fetch-wait-time", kjson.NewInt(int64(int32(v.I))))
 	}
-	m.Set("config-fetch-wait-time", kjson.NewInt(wait))
 	return m
 }
 

@@ -177,6 +177,13 @@ func (d *optionDefs) codeOf(space, name string) (int, bool) {
 
 // optionsElement is Kea's CfgOption toElement for an option-data list.
 func (s *Server) optionsElement(raw *kjson.Element, defs *optionDefs) *kjson.Element {
+	return s.optionsElementWith(raw, defs, defs)
+}
+
+// optionsElementWith is optionsElement for options parsed with the
+// definitions parseDefs (a client class's own included) but named with
+// nameDefs (the standard and global ones only), as Kea does.
+func (s *Server) optionsElementWith(raw *kjson.Element, parseDefs, nameDefs *optionDefs) *kjson.Element {
 	l := kjson.NewList()
 	if raw == nil {
 		return l
@@ -204,15 +211,14 @@ func (s *Server) optionsElement(raw *kjson.Element, defs *optionDefs) *kjson.Ele
 		if v := o.Get("code"); v != nil {
 			code, hasCode = int(v.I), true
 		}
-		name, hasDef := "", false
+		hasDef := false
 		if hasCode {
-			name, hasDef = defs.nameOf(space, code)
+			_, hasDef = parseDefs.nameOf(space, code)
 		} else if n := o.Get("name"); n != nil {
-			code, hasDef = defs.codeOf(space, n.S)
-			name = n.S
+			code, hasDef = parseDefs.codeOf(space, n.S)
 		}
 		m.Set("code", kjson.NewInt(int64(code)))
-		if hasDef {
+		if name, ok := nameDefs.nameOf(space, code); ok {
 			m.Set("name", kjson.NewString(name))
 		}
 		data := str(o, "data")
@@ -448,7 +454,7 @@ func (s *Server) classesElement(cc *kjson.Element, defs *optionDefs) *kjson.Elem
 			m.Set("option-def", classDefs.element())
 		}
 		merged := &optionDefs{family: s.Family, list: append(append([]optionDef(nil), defs.list...), classDefs.list...)}
-		m.Set("option-data", s.optionsElement(c.Get("option-data"), merged))
+		m.Set("option-data", s.optionsElementWith(c.Get("option-data"), merged, defs))
 		if s.Family == 4 {
 			ns := "0.0.0.0"
 			if v := str(c, "next-server"); v != "" {
