@@ -156,3 +156,60 @@ func TestRadixSort(t *testing.T) {
 		}
 	}
 }
+
+// TestChainIndexBulk checks that an index built in bulk has the same
+// chains as one maintained entry by entry, through adds, removals and key
+// changes, with enough keys that some share the top half of their hash.
+func TestChainIndexBulk(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const slots = 300_000
+	keys := make([]uint32, slots)
+	in := make([]bool, slots)
+	plain := newChainIndex(func(s uint32) uint32 { return keys[s] })
+	bulk := newChainIndex(func(s uint32) uint32 { return keys[s] })
+	bulk.seed = plain.seed
+	bulk.beginBulk()
+	for i := 0; i < 600_000; i++ {
+		s := r.Uint32N(slots)
+		if in[s] {
+			plain.remove(s)
+			bulk.remove(s)
+			in[s] = false
+			continue
+		}
+		if r.IntN(4) == 0 {
+			keys[s] = r.Uint32N(50) // shared keys: long chains
+		} else {
+			keys[s] = r.Uint32() // mostly distinct keys
+		}
+		plain.add(s)
+		bulk.add(s)
+		in[s] = true
+	}
+	bulk.endBulk()
+	if bulk.used != plain.used {
+		t.Fatalf("bulk index holds %d keys, want %d", bulk.used, plain.used)
+	}
+	seen := map[uint32]bool{}
+	for s := range uint32(slots) {
+		if !in[s] || seen[keys[s]] {
+			continue
+		}
+		seen[keys[s]] = true
+		var a, b []uint32
+		plain.each(keys[s], func(x uint32) bool { a = append(a, x); return true })
+		bulk.each(keys[s], func(x uint32) bool { b = append(b, x); return true })
+		if !slices.Equal(a, b) {
+			t.Fatalf("key %d: bulk chain %v, want %v", keys[s], b, a)
+		}
+	}
+	// The bulk-built index keeps working entry by entry.
+	for s := range uint32(slots) {
+		if in[s] {
+			bulk.remove(s)
+		}
+	}
+	if bulk.used != 0 {
+		t.Fatalf("%d keys left after removing everything", bulk.used)
+	}
+}
