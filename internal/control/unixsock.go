@@ -57,8 +57,10 @@ type SocketServer struct {
 	wg    sync.WaitGroup
 	slots chan struct{}
 
-	mu    sync.Mutex
-	conns map[net.Conn]*connState
+	mu          sync.Mutex
+	conns       map[net.Conn]*connState
+	evictions   int       // connections timed out early since evictLogged
+	evictLogged time.Time // last log of early timeouts
 }
 
 // connState is what the accept loop knows of a connection.
@@ -191,8 +193,15 @@ func (s *SocketServer) evictOldest() {
 	if oldest == nil {
 		return
 	}
-	s.log.Warn("control socket connections exhausted, closing the longest waiting one",
-		"socket", s.path, "max-connections", s.opts.MaxConns, "waited", time.Since(ost.since).Round(time.Millisecond))
+	// Logged at most once a second: a flood of connections must not
+	// flood the log as well.
+	s.evictions++
+	if now := time.Now(); now.Sub(s.evictLogged) >= time.Second {
+		s.log.Warn("control socket connections exhausted, timing out the longest waiting ones",
+			"socket", s.path, "max-connections", s.opts.MaxConns, "timed-out", s.evictions,
+			"waited", now.Sub(ost.since).Round(time.Millisecond))
+		s.evictions, s.evictLogged = 0, now
+	}
 	// The flag first, then the deadline: serveConn sets its deadline and
 	// then checks the flag, so one of the two sees the other.
 	ost.evicted.Store(true)
