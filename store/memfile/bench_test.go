@@ -229,50 +229,31 @@ func heapInUse() uint64 {
 }
 
 // TestMemoryPerLease measures the heap held per IPv4 lease with 1M typical
-// leases (all indexes included); the goal is at most a third of Kea's
-// ~520 bytes.
+// leases (all indexes included), built by adds and by loading a file; the
+// goal is at most a third of Kea's ~520 bytes.
 func TestMemoryPerLease(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 1M leases")
 	}
 	const n = 1_000_000
-	before := heapInUse()
-	s := memStore(t)
-	fill4(t, s, n)
-	after := heapInUse()
-	per := float64(after-before) / n
-	t.Logf("%.1f bytes per lease with %d leases", per, s.Len())
-	if per > 520.0/3 {
-		t.Errorf("%.1f bytes per lease, want at most %.1f", per, 520.0/3)
-	}
-	runtime.KeepAlive(s)
-}
-
-// BenchmarkParse1M reads and parses a 1M-row lease file without storing
-// the leases: the share of BenchmarkLoad1M spent on the file itself.
-func BenchmarkParse1M(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "l.csv")
-	writeBenchFile(b, path, 1_000_000)
-	b.ResetTimer()
-	cpu0 := cpuTime()
-	for i := 0; i < b.N; i++ {
-		var (
-			sc rowScratch
-			l  lease.Lease4
-		)
-		info, err := readLeaseFile(path, 4, 0, testLogger(b), func(f [][]byte) error { return parseRow4To(f, &l, &sc) })
-		if err != nil || info.rows != 1_000_000 || info.errs != 0 {
-			b.Fatalf("%+v %v", info, err)
+	path := filepath.Join(t.TempDir(), "l.csv")
+	writeBenchFile(t, path, n)
+	for _, how := range []string{"added", "loaded"} {
+		before := heapInUse()
+		var s *Store
+		if how == "added" {
+			s = memStore(t)
+			fill4(t, s, n)
+		} else {
+			s = openTest(t, store.Config{Family: 4, Name: path})
 		}
-	}
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-}
-
-// BenchmarkAppendRow4 measures encoding one lease file row.
-func BenchmarkAppendRow4(b *testing.B) {
-	l := benchLease4(12345)
-	var buf []byte
-	for i := 0; i < b.N; i++ {
-		buf = appendRow4(buf[:0], l, l.ValidLft)
+		after := heapInUse()
+		per := float64(after-before) / n
+		t.Logf("%s: %.1f bytes per lease with %d leases", how, per, s.Len())
+		if per > 520.0/3 {
+			t.Errorf("%s: %.1f bytes per lease, want at most %.1f", how, per, 520.0/3)
+		}
+		s.Close()
+		runtime.KeepAlive(s)
 	}
 }
