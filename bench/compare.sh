@@ -14,7 +14,8 @@
 # the same machine load; leasebench -calibrate brackets the run.
 #
 # Output: docs/performance.md (the part between the GENERATED markers),
-# docs/img/*.png, and every raw RESULT line in $WORK/results.txt.
+# docs/img/*.png, and every raw RESULT line in $WORK/results.txt (copied to
+# docs/perf-results.txt).
 set -euo pipefail
 
 mode=${1:-quick}
@@ -200,4 +201,5 @@ lb -calibrate -ops none -socket /nonexistent -tag run-end
 echo "== report"
 (cd "$root" && go run ./bench/report -results "$results" -commands "$work/commands.txt" \
 	-mode "$mode (N=$n DUR_N=$dur_n REPS=$reps SCALE=\"$scale\")" -doc docs/performance.md -img docs/img -work "$work/plot")
-echo "done: $root/docs/performance.md"
+cp "$results" "$root/docs/perf-results.txt"
+echo "done: $root/docs/performance.md (raw results: docs/perf-results.txt)"
