@@ -195,6 +195,8 @@ func (s *Server) optionsElementWith(raw *kjson.Element, parseDefs, nameDefs *opt
 	type opt struct {
 		space string
 		elt   *kjson.Element
+		wire  wireOption
+		hex   bool // the data is shown as hexadecimal (no formatted value)
 	}
 	var opts []opt
 	for _, o := range raw.L {
@@ -226,23 +228,50 @@ func (s *Server) optionsElementWith(raw *kjson.Element, parseDefs, nameDefs *opt
 		if v := o.Get("csv-format"); v != nil && !v.B {
 			csv = false
 		}
+		w := wireOption{space: space, code: code}
+		switch {
+		case !csv:
+			w.data, w.ok = optionBinary(data)
+		case data == "":
+			w.data, w.ok = []byte{}, true
+		default:
+			if od := parseDefs.runtime(space, code); od != nil {
+				w.data, w.ok = encodeCSV(od, s.Family, data)
+			}
+		}
 		if csv && data != "" {
 			m.Set("csv-format", kjson.NewBool(true))
 			m.Set("data", kjson.NewString(data))
 		} else {
 			m.Set("csv-format", kjson.NewBool(false))
-			bin := []byte{}
-			if !csv {
-				bin, _ = optionBinary(data)
-			}
-			m.Set("data", kjson.NewString(strings.ToUpper(hex.EncodeToString(bin))))
 		}
 		always := false
 		if v := o.Get("always-send"); v != nil {
 			always = v.B
 		}
 		m.Set("always-send", kjson.NewBool(always))
-		opts = append(opts, opt{space, m})
+		opts = append(opts, opt{space: space, elt: m, wire: w, hex: !(csv && data != "")})
+	}
+	// Options shown as hexadecimal show their wire data: for the options
+	// of the top-level spaces, with the sub-options Kea adds to them.
+	scope := make([]wireOption, len(opts))
+	for i, o := range opts {
+		scope[i] = o.wire
+	}
+	for _, o := range opts {
+		if !o.hex {
+			continue
+		}
+		bin := o.wire.data
+		if o.space == "dhcp4" || o.space == "dhcp6" {
+			if b, ok := s.encodeWithSubs(o.wire, scope, parseDefs, 0); ok {
+				bin = b
+			}
+		}
+		if bin == nil {
+			bin = []byte{}
+		}
+		o.elt.Set("data", kjson.NewString(strings.ToUpper(hex.EncodeToString(bin))))
 	}
 	var spaces []string
 	seen := map[string]bool{}
