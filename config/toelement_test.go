@@ -507,3 +507,25 @@ func FuzzToElement(f *testing.F) {
 		}
 	})
 }
+
+func TestCSVTokens(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"a,b", []string{"a", "b"}},
+		{",,a,,b,", []string{"a", "b"}},
+		{`a\,b,c`, []string{"a,b", "c"}},
+		{`a\\,b`, []string{`a\`, "b"}},
+		{`a\b`, []string{`a\b`}},
+		{`a\`, []string{`a\`}},
+		{" a , b ", []string{" a ", " b "}},
+	}
+	for _, c := range cases {
+		got := csvTokens(c.in)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}
