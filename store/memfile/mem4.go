@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/lessor-dhcp/lessor/lease"
 	"github.com/lessor-dhcp/lessor/store"
@@ -437,26 +438,35 @@ func (t *table4) beginBulk() {
 
 // endBulk builds the expiration index from the leases held.
 func (t *table4) endBulk() {
-	sorted := t.bulkAddr.sorted()
-	addrs := make([]addrEnt4, len(sorted))
-	for i, c := range sorted {
-		addrs[i] = addrEnt4{uint32(c >> 32), uint32(c)}
-	}
-	t.byAddr.build(addrs)
-	t.bulkAddr = nil
-	t.hw.endBulk()
-	t.cid.endBulk()
-	t.host.endBulk()
-	t.subnet.endBulk()
-	ents := make([]expEnt, 0, t.byAddr.Len())
-	for s := range t.recs {
-		r := &t.recs[s]
-		if r.flags&flagUsed != 0 {
-			rc, e := r.expKey()
-			ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
+	buildAddr := func() {
+		sorted := t.bulkAddr.sorted()
+		addrs := make([]addrEnt4, len(sorted))
+		for i, c := range sorted {
+			addrs[i] = addrEnt4{uint32(c >> 32), uint32(c)}
 		}
+		t.byAddr.build(addrs)
 	}
-	slots := sortExp(ents, t.seq)
-	t.byExp.build(slots)
+	buildExp := func() {
+		ents := make([]expEnt, 0, len(t.recs))
+		for s := range t.recs {
+			r := &t.recs[s]
+			if r.flags&flagUsed != 0 {
+				rc, e := r.expKey()
+				ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
+			}
+		}
+		t.byExp.build(sortExp(ents, t.seq))
+	}
+	// The indexes are independent: build them side by side.
+	var wg sync.WaitGroup
+	for _, build := range []func(){buildAddr, buildExp, t.hw.endBulk, t.cid.endBulk, t.host.endBulk, t.subnet.endBulk} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			build()
+		}()
+	}
+	wg.Wait()
+	t.bulkAddr = nil
 	t.bulk = false
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"sync"
 
 	"github.com/lessor-dhcp/lessor/lease"
 )
@@ -423,26 +424,35 @@ func (t *table6) beginBulk() {
 
 // endBulk builds the expiration index from the leases held.
 func (t *table6) endBulk() {
-	addrs := make([]addrEnt6, 0, len(t.bulkAddr))
-	for a, s := range t.bulkAddr {
-		addrs = append(addrs, addrEnt6{a[0], a[1], s})
-	}
-	slices.SortFunc(addrs, cmpAddr6)
-	t.byAddr.build(addrs)
-	t.bulkAddr = nil
-	t.ia.endBulk()
-	t.duid.endBulk()
-	t.host.endBulk()
-	t.subnet.endBulk()
-	ents := make([]expEnt, 0, t.byAddr.Len())
-	for s := range t.recs {
-		r := &t.recs[s]
-		if r.flags&flagUsed != 0 {
-			rc, e := r.expKey()
-			ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
+	buildAddr := func() {
+		addrs := make([]addrEnt6, 0, len(t.bulkAddr))
+		for a, s := range t.bulkAddr {
+			addrs = append(addrs, addrEnt6{a[0], a[1], s})
 		}
+		slices.SortFunc(addrs, cmpAddr6)
+		t.byAddr.build(addrs)
 	}
-	slots := sortExp(ents, t.seq)
-	t.byExp.build(slots)
+	buildExp := func() {
+		ents := make([]expEnt, 0, len(t.recs))
+		for s := range t.recs {
+			r := &t.recs[s]
+			if r.flags&flagUsed != 0 {
+				rc, e := r.expKey()
+				ents = append(ents, expEnt{rc, e, r.expSeq, uint32(s)})
+			}
+		}
+		t.byExp.build(sortExp(ents, t.seq))
+	}
+	// The indexes are independent: build them side by side.
+	var wg sync.WaitGroup
+	for _, build := range []func(){buildAddr, buildExp, t.ia.endBulk, t.duid.endBulk, t.host.endBulk, t.subnet.endBulk} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			build()
+		}()
+	}
+	wg.Wait()
+	t.bulkAddr = nil
 	t.bulk = false
 }
