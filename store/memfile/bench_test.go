@@ -257,3 +257,49 @@ func TestMemoryPerLease(t *testing.T) {
 		runtime.KeepAlive(s)
 	}
 }
+
+// BenchmarkLoad6_1M loads a file of 1M IPv6 leases (addresses, with
+// hardware addresses and hostnames).
+func BenchmarkLoad6_1M(b *testing.B) {
+	const n = 1_000_000
+	path := filepath.Join(b.TempDir(), "l6.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.Write(headerLine(6))
+	var buf []byte
+	for i := 0; i < n; i++ {
+		k := int(int64(i) * 7919 % n)
+		l := &lease.Lease6{
+			Addr:         netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 12: byte(k >> 24), 13: byte(k >> 16), 14: byte(k >> 8), 15: byte(k)}),
+			PrefixLen:    128,
+			IAID:         uint32(k),
+			DUID:         []byte{0, 1, 0, 1, 0x5e, 0, byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)},
+			PreferredLft: 1800,
+			ValidLft:     3600,
+			CLTT:         1_700_000_000 + int64(k%3600),
+			SubnetID:     uint32(k%16 + 1),
+			Hostname:     fmt.Sprintf("h%07d", k),
+			HWAddr:       []byte{2, 0, byte(k >> 24), byte(k >> 16), byte(k >> 8), byte(k)},
+			HWType:       1,
+		}
+		buf = appendRow6(buf[:0], l, l.ValidLft)
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		s := openTest(b, store.Config{Family: 6, Name: path})
+		if s.Len() != n {
+			b.Fatalf("loaded %d leases", s.Len())
+		}
+		s.Close()
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+}

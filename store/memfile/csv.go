@@ -289,7 +289,7 @@ func parseInt(b []byte) (int64, error) {
 			return 0, errBadCast
 		}
 	}
-	v, err := strconv.ParseInt(string(b), 10, 32)
+	v, err := strconv.ParseInt(borrow(b), 10, 32)
 	if err != nil {
 		return 0, errBadCast
 	}
@@ -635,44 +635,59 @@ func parseRow4To(f [][]byte, l *lease.Lease4, sc *rowScratch) error {
 // parseRow6 decodes the fields of a v6 data row as Kea's
 // CSVLeaseFile6::next does.
 func parseRow6(f [][]byte) (*lease.Lease6, error) {
-	typ, err := parseInt(f[c6Type])
-	if err != nil {
+	var l lease.Lease6
+	if err := parseRow6To(f, &l, &rowScratch{}); err != nil {
 		return nil, err
 	}
+	c := l.Clone()
+	c.Hostname = strings.Clone(l.Hostname)
+	return c, nil
+}
+
+// parseRow6To is parseRow6 decoding into l, whose identifiers and
+// hostname then point into sc (valid until sc is reused).
+func parseRow6To(f [][]byte, l *lease.Lease6, sc *rowScratch) error {
+	typ, err := parseInt(f[c6Type])
+	if err != nil {
+		return err
+	}
 	if typ < 0 || typ > int64(lease.TypePD) {
-		return nil, fmt.Errorf("invalid lease type %d", typ)
+		return fmt.Errorf("invalid lease type %d", typ)
 	}
 	addr, err := parseAddr(f[c6Address], false)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	duid, err := parseFormattedHex(f[c6DUID])
+	duid, err := parseFormattedHexTo(sc.a[:0], f[c6DUID])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(duid) > maxDUIDLen {
-		return nil, fmt.Errorf("DUID size is %d bytes, exceeds maximum of %d", len(duid), maxDUIDLen)
+		return fmt.Errorf("DUID size is %d bytes, exceeds maximum of %d", len(duid), maxDUIDLen)
 	}
 	if len(duid) == 0 {
-		return nil, errors.New("Empty DUIDs are not allowed")
+		return errors.New("Empty DUIDs are not allowed")
 	}
 	iaid, err := parseUint(f[c6IAID], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pref, err := parseUint(f[c6Pref], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	valid, err := parseUint(f[c6Valid], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	subnet, err := parseUint(f[c6Subnet], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	l := &lease.Lease6{
+	if cap(duid) > cap(sc.a) {
+		sc.a = duid
+	}
+	*l = lease.Lease6{
 		Addr:         addr,
 		Type:         lease.Type(typ),
 		DUID:         duid,
@@ -686,7 +701,10 @@ func parseRow6(f [][]byte) (*lease.Lease6, error) {
 	if len(f[c6HWAddr]) > 0 {
 		ht := uint64(lease.HTypeEther)
 		src := uint64(0)
-		hw, herr := parseColonHex(nil, f[c6HWAddr], ':')
+		hw, herr := parseColonHex(sc.b[:0], f[c6HWAddr], ':')
+		if cap(hw) > cap(sc.b) {
+			sc.b = hw
+		}
 		if herr == nil && len(f[c6HWType]) > 0 {
 			ht, herr = parseUint(f[c6HWType], 16)
 		}
@@ -702,31 +720,32 @@ func parseRow6(f [][]byte) (*lease.Lease6, error) {
 	}
 	plen, err := parseInt(f[c6PrefixLen])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.PrefixLen = uint8(plen)
 	expire, err := parseUint(f[c6Expire], 64)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.CLTT = int64(expire - valid)
 	if l.FqdnFwd, err = parseBool(f[c6FqdnFwd]); err != nil {
-		return nil, err
+		return err
 	}
 	if l.FqdnRev, err = parseBool(f[c6FqdnRev]); err != nil {
-		return nil, err
+		return err
 	}
-	l.Hostname = unescape(f[c6Hostname])
+	sc.host = unescapeTo(sc.host[:0], f[c6Hostname])
+	l.Hostname = borrow(sc.host)
 	st, err := parseUint(f[c6State], 32)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	l.State = lease.State(st)
 	if len(duid) == 1 && duid[0] == 0 && l.State != lease.StateDeclined {
-		return nil, errors.New("The Empty DUID is only valid for declined leases")
+		return errors.New("The Empty DUID is only valid for declined leases")
 	}
 	if l.UserContext, err = parseContext(f[c6Context]); err != nil {
-		return nil, err
+		return err
 	}
-	return l, nil
+	return nil
 }

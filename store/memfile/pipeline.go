@@ -92,12 +92,14 @@ func parser4() func([][]byte, *lease.Lease4, []byte) ([]byte, error) {
 }
 
 func parser6() func([][]byte, *lease.Lease6, []byte) ([]byte, error) {
+	var sc rowScratch
 	return func(f [][]byte, l *lease.Lease6, arena []byte) ([]byte, error) {
-		p, err := parseRow6(f)
-		if err != nil {
+		if err := parseRow6To(f, l, &sc); err != nil {
 			return arena, err
 		}
-		*l = *p
+		l.DUID = own(&arena, l.DUID)
+		l.HWAddr = own(&arena, l.HWAddr)
+		l.Hostname = borrow(own(&arena, sc.host))
 		return arena, nil
 	}
 }
