@@ -160,6 +160,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 		return nil, fmt.Errorf("failed to open the lease database: %w", err)
 	}
 	f.own = own
+	s.watchStore(own)
 	// The other family's commands act on a store of their own, in memory,
 	// as in Kea.
 	other := store.Config{Type: "memfile", Family: 10 - sc.Family, Persist: new(bool)}
@@ -354,6 +355,7 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 		}
 		prev := f.own
 		f.own = st
+		f.srv.watchStore(st)
 		f.registerLeaseCmds()
 		prev.Close()
 	}
@@ -418,3 +420,19 @@ func (s *subnets) Select(a netip.Addr) *leasecmds.Subnet {
 
 // All implements leasecmds.Subnets.
 func (s *subnets) All() []*leasecmds.Subnet { return s.all }
+
+// watchStore stops the server when a store reports its database lost for
+// good (a SQL store whose reconnection attempts ran out, with on-fail
+// stop-retry-exit or serve-retry-exit), as Kea exits then.
+func (s *Server) watchStore(st store.Store) {
+	l, ok := st.(interface{ Lost() <-chan error })
+	if !ok {
+		return
+	}
+	go func() {
+		if err, ok := <-l.Lost(); ok && err != nil {
+			s.log.Error("lease database lost, shutting down", "err", err)
+			s.Shutdown(1)
+		}
+	}()
+}

@@ -156,6 +156,8 @@ func (f *Family) registerStatCommands() {
 			return answer(1, "'max-samples' parameter must not be zero", nil)
 		}
 		st.SetMaxCountAll(int(n))
+		// Kea writes the new default back into the running configuration.
+		f.cfg.Load().SetConfiguredGlobal("statistic-default-sample-count", kjson.NewInt(n))
 		return answer(0, "All statistics count limit are set.", nil)
 	})
 	r.Register("statistic-sample-age-set-all", func(_ context.Context, c *control.Command) (*kjson.Element, error) {
@@ -167,6 +169,7 @@ func (f *Family) registerStatCommands() {
 			return answer(1, msg, nil)
 		}
 		st.SetMaxAgeAll(d)
+		f.cfg.Load().SetConfiguredGlobal("statistic-default-sample-age", kjson.NewInt(int64(d/time.Second)))
 		return answer(0, "All statistics duration limit are set.", nil)
 	})
 }
