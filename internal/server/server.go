@@ -146,15 +146,7 @@ func (s *Server) Start(ctx context.Context) error {
 
 func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, error) {
 	f := &Family{srv: s, fam: sc.Family, stats: stats.New(), reg: control.NewRegistry()}
-	dbcfg := sc.LeaseDatabase
-	dbcfg.Family = sc.Family
-	dbcfg.Durable = lessorOptions(sc).Durable
-	if dbcfg.Type == "" {
-		dbcfg.Type = "memfile"
-	}
-	if dbcfg.DataDir == "" {
-		dbcfg.DataDir = sc.DataDirectory
-	}
+	dbcfg := storeConfig(sc)
 	own, err := store.Open(ctx, dbcfg, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("failed to open the lease database: %w", err)
@@ -330,24 +322,7 @@ func (s *Server) Reload(ctx context.Context) error {
 // statistics; the lease store stays open when its settings are unchanged.
 func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	old := f.cfg.Load()
-	newDB := sc.LeaseDatabase
-	newDB.Family = sc.Family
-	newDB.Durable = lessorOptions(sc).Durable
-	if newDB.Type == "" {
-		newDB.Type = "memfile"
-	}
-	if newDB.DataDir == "" {
-		newDB.DataDir = sc.DataDirectory
-	}
-	oldDB := old.LeaseDatabase
-	oldDB.Family = old.Family
-	oldDB.Durable = lessorOptions(old).Durable
-	if oldDB.Type == "" {
-		oldDB.Type = "memfile"
-	}
-	if oldDB.DataDir == "" {
-		oldDB.DataDir = old.DataDirectory
-	}
+	newDB, oldDB := storeConfig(sc), storeConfig(old)
 	if !sameDB(oldDB, newDB) {
 		st, err := store.Open(ctx, newDB, f.srv.log)
 		if err != nil {
@@ -364,6 +339,25 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	}
 	removeSubnetStats(f.fam, f.stats, old.Subnets)
 	return initStats(ctx, f.fam, f.stats, sc, f.own, false)
+}
+
+// storeConfig is the store configuration of a section, with Kea's
+// defaults: memfile, the data directory, and a lease file cleanup every
+// 3600 s when lfc-interval is not given.
+func storeConfig(sc *config.Server) store.Config {
+	c := sc.LeaseDatabase
+	c.Family = sc.Family
+	c.Durable = lessorOptions(sc).Durable
+	if c.Type == "" {
+		c.Type = "memfile"
+	}
+	if c.DataDir == "" {
+		c.DataDir = sc.DataDirectory
+	}
+	if c.Type == "memfile" && sc.Raw.Get("lease-database").Get("lfc-interval") == nil {
+		c.LFCInterval = 3600
+	}
+	return c
 }
 
 func sameDB(a, b store.Config) bool {
