@@ -567,52 +567,44 @@ func byParam(c *control.Command, name string) (string, error) {
 	return v.S, nil
 }
 
-func (h *handlers) getByHWAddr(ctx context.Context, c *control.Command) *kjson.Element {
-	txt, err := byParam(c, "hw-address")
+// getByIdentifier answers the get-by-* commands that take one identifier:
+// the argument is read and parsed with Kea's texts, then every lease
+// holding that identifier is listed.
+func getByIdentifier(c *control.Command, param string, parse func(string) ([]byte, error), list func([]byte) ([]*kjson.Element, error), v6 bool) *kjson.Element {
+	txt, err := byParam(c, param)
 	if err != nil {
 		return errAnswer(err)
 	}
-	hw, err := lease.ParseHWAddr(txt)
+	id, err := parse(txt)
 	if err != nil {
 		return errAnswer(err)
 	}
-	ls, err := h.env.Store4.GetLeases4ByHWAddr(ctx, hw)
+	items, err := list(id)
 	if err != nil {
 		return errAnswer(storeError(err))
 	}
-	return leaseList(false, elems4(ls, nil), false)
+	return leaseList(v6, items, false)
+}
+
+func (h *handlers) getByHWAddr(ctx context.Context, c *control.Command) *kjson.Element {
+	return getByIdentifier(c, "hw-address", lease.ParseHWAddr, func(hw []byte) ([]*kjson.Element, error) {
+		ls, err := h.env.Store4.GetLeases4ByHWAddr(ctx, hw)
+		return elems4(ls, nil), err
+	}, false)
 }
 
 func (h *handlers) getByClientID(ctx context.Context, c *control.Command) *kjson.Element {
-	txt, err := byParam(c, "client-id")
-	if err != nil {
-		return errAnswer(err)
-	}
-	cid, err := lease.ParseClientID(txt)
-	if err != nil {
-		return errAnswer(err)
-	}
-	ls, err := h.env.Store4.GetLeases4ByClientID(ctx, cid)
-	if err != nil {
-		return errAnswer(storeError(err))
-	}
-	return leaseList(false, elems4(ls, nil), false)
+	return getByIdentifier(c, "client-id", lease.ParseClientID, func(cid []byte) ([]*kjson.Element, error) {
+		ls, err := h.env.Store4.GetLeases4ByClientID(ctx, cid)
+		return elems4(ls, nil), err
+	}, false)
 }
 
 func (h *handlers) getByDUID(ctx context.Context, c *control.Command) *kjson.Element {
-	txt, err := byParam(c, "duid")
-	if err != nil {
-		return errAnswer(err)
-	}
-	duid, err := lease.ParseDUID(txt)
-	if err != nil {
-		return errAnswer(err)
-	}
-	ls, err := h.env.Store6.GetLeases6ByDUID(ctx, duid)
-	if err != nil {
-		return errAnswer(storeError(err))
-	}
-	return leaseList(true, elems6(ls, nil), false)
+	return getByIdentifier(c, "duid", lease.ParseDUID, func(duid []byte) ([]*kjson.Element, error) {
+		ls, err := h.env.Store6.GetLeases6ByDUID(ctx, duid)
+		return elems6(ls, nil), err
+	}, true)
 }
 
 func (h *handlers) getByHostname(ctx context.Context, c *control.Command) *kjson.Element {
