@@ -198,12 +198,13 @@ func expire(cltt int64, valid uint32) (int64, error) {
 }
 
 // userContext is the user_context column: NULL when absent, else Kea's
-// text of it, refused when Kea could not read it back.
+// text of it (with map keys escaped, sqlstore.UserContext), refused when
+// Kea could not read it back.
 func userContext(e *kjson.Element) (any, error) {
 	if e == nil {
 		return nil, nil
 	}
-	text := e.Str()
+	text := sqlstore.UserContext(e)
 	if len(text) > MaxUserContextLen {
 		return nil, fmt.Errorf("user context of %d bytes exceeds the %d bytes Kea reads from MySQL", len(text), MaxUserContextLen)
 	}

@@ -119,8 +119,10 @@ type Dialect struct {
 	Addr6Key func(a netip.Addr) any
 	// Time is a time argument (seconds since the epoch).
 	Time func(t int64) any
-	// EmptyHWAddrIsNone: an empty lease6 hwaddr column means "no
-	// hardware address" (PostgreSQL, where Kea writes '' for none).
+	// EmptyHWAddrIsNone: an empty lease6 hwaddr column with hwtype and
+	// hwaddr_source 0 means "no hardware address" (PostgreSQL, where Kea
+	// writes '', 0, 0 for none, and '' with the lease's hardware type and
+	// source for an empty one).
 	EmptyHWAddrIsNone bool
 	// IsDuplicate tells a primary key violation.
 	IsDuplicate func(err error) bool
@@ -370,12 +372,53 @@ func cltt(expire int64, valid uint32) int64 {
 	return expire - int64(valid)
 }
 
-// UserContext returns Kea's text of a user context.
+// UserContext returns the user_context column text of a user context:
+// Kea's text of it (Element::str()), except that map keys are escaped as
+// string values are (bytes below 0x20 and from 0x7f up as \u00XX, quote
+// and backslash escaped) where Kea writes them raw. For the keys Kea can
+// read back (printable ASCII without quote or backslash) the text is
+// Kea's, byte for byte; other keys would make the text invalid JSON or
+// not valid UTF-8, which the column refuses. Kea's JSON parser and
+// lessor's read the escapes back to the same bytes.
 func UserContext(e *kjson.Element) string {
 	if e == nil {
 		return ""
 	}
-	return e.Str()
+	var b strings.Builder
+	writeContext(&b, e)
+	return b.String()
+}
+
+func writeContext(b *strings.Builder, e *kjson.Element) {
+	switch {
+	case e != nil && e.Kind == kjson.Map:
+		keys := make([]string, 0, len(e.M))
+		for k := range e.M {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("{ ")
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			kjson.WriteString(b, k)
+			b.WriteString(": ")
+			writeContext(b, e.M[k])
+		}
+		b.WriteString(" }")
+	case e != nil && e.Kind == kjson.List:
+		b.WriteString("[ ")
+		for i, v := range e.L {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeContext(b, v)
+		}
+		b.WriteString(" ]")
+	default:
+		e.Write(b)
+	}
 }
 
 func (s *Store) readOnly() error {
@@ -479,7 +522,7 @@ func (s *Store) scan6(sc scanner) (*lease.Lease6, error) {
 		State:        lease.State(r.st.Int64),
 	}
 	l.CLTT = cltt(r.expire.Int64, l.ValidLft)
-	if r.hw != nil && !(s.d.EmptyHWAddrIsNone && len(r.hw) == 0) {
+	if r.hw != nil && !(s.d.EmptyHWAddrIsNone && len(r.hw) == 0 && r.hwtype.Int64 == 0 && r.hwsrc.Int64 == 0) {
 		l.HWAddr = r.hw
 		l.HWType = uint16(r.hwtype.Int64)
 		l.HWAddrSource = uint32(r.hwsrc.Int64)
@@ -556,6 +599,9 @@ func (s *Store) AddLease4(ctx context.Context, l *lease.Lease4) error {
 	if err := s.readOnly(); err != nil {
 		return err
 	}
+	if err := checkIdentifiers4(l); err != nil {
+		return err
+	}
 	args, err := s.d.Args4(l)
 	if err != nil {
 		return fmt.Errorf("%s lease database: cannot store lease %s: %w", s.d.Label, l.Addr, err)
@@ -572,6 +618,9 @@ func (s *Store) AddLease4(ctx context.Context, l *lease.Lease4) error {
 // UpdateLease4 replaces the lease with the same address.
 func (s *Store) UpdateLease4(ctx context.Context, l *lease.Lease4) error {
 	if err := s.readOnly(); err != nil {
+		return err
+	}
+	if err := checkIdentifiers4(l); err != nil {
 		return err
 	}
 	args, err := s.d.Args4(l)
@@ -638,8 +687,14 @@ func (s *Store) GetLeases4ByClientID(ctx context.Context, clientID []byte) ([]*l
 	return s.query4(ctx, "get4cid", "get leases by client-id", clientID)
 }
 
-// GetLeases4ByHostname returns the leases with this hostname.
+// GetLeases4ByHostname returns the leases with this hostname (none for
+// a hostname that is not valid UTF-8, which no stored lease has).
 func (s *Store) GetLeases4ByHostname(ctx context.Context, hostname string) ([]*lease.Lease4, error) {
+	if !utf8.ValidString(hostname) {
+		// No stored lease has it (checkHostname), and the database
+		// refuses the comparison.
+		return nil, nil
+	}
 	return s.query4(ctx, "get4host", "get leases by hostname", hostname, hostname)
 }
 
@@ -822,8 +877,14 @@ func (s *Store) GetLeases6ByDUID(ctx context.Context, duid []byte) ([]*lease.Lea
 	return s.query6(ctx, "get6duid", "get leases by DUID", nonNil(duid))
 }
 
-// GetLeases6ByHostname returns the leases with this hostname.
+// GetLeases6ByHostname returns the leases with this hostname (none for
+// a hostname that is not valid UTF-8, which no stored lease has).
 func (s *Store) GetLeases6ByHostname(ctx context.Context, hostname string) ([]*lease.Lease6, error) {
+	if !utf8.ValidString(hostname) {
+		// No stored lease has it (checkHostname), and the database
+		// refuses the comparison.
+		return nil, nil
+	}
 	return s.query6(ctx, "get6host", "get leases by hostname", hostname, hostname)
 }
 
@@ -942,7 +1003,40 @@ func Check6(l *lease.Lease6) error {
 	return checkHostname(l.Hostname)
 }
 
+// noHWNoCID is Kea's text for a lease4 that has neither a
+// hardware address nor a client-id (and is not declined): Kea's memfile
+// refuses to write it, and lessor's SQL stores answer as memfile does.
+const noHWNoCID = "Lease4: %s, state: %s has neither hardware address or client id"
+
+// checkIdentifiers4 refuses, in Kea's memfile words, a lease4 that has
+// neither a hardware address nor a client-id and is not declined.
+func checkIdentifiers4(l *lease.Lease4) error {
+	if len(l.HWAddr) == 0 && len(l.ClientID) == 0 && l.State != lease.StateDeclined {
+		return fmt.Errorf(noHWNoCID, l.Addr, stateText(l.State))
+	}
+	return nil
+}
+
+func stateText(s lease.State) string {
+	switch s {
+	case lease.StateDefault:
+		return "default"
+	case lease.StateDeclined:
+		return "declined"
+	case lease.StateExpiredReclaimed:
+		return "expired-reclaimed"
+	}
+	return fmt.Sprintf("unknown (%d)", uint32(s))
+}
+
+// checkHostname refuses a hostname the hostname column cannot hold: longer
+// than VARCHAR(255), or not valid UTF-8 (the databases keep text in UTF-8
+// and refuse other bytes; no encoding of such bytes would read back the
+// same in both Kea and lessor).
 func checkHostname(h string) error {
+	if !utf8.ValidString(h) {
+		return fmt.Errorf("hostname %s is not valid UTF-8, which the hostname column cannot hold", kjson.Quote(h))
+	}
 	if n := utf8.RuneCountInString(h); n > MaxHostnameLen {
 		return fmt.Errorf("hostname length %d exceeds maximum allowed of: %d", n, MaxHostnameLen)
 	}
