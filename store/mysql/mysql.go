@@ -5,7 +5,19 @@
 // (an absent client-id or user context is NULL, a lease6 without hardware
 // address has hwaddr, hwtype and hwaddr_source NULL, the hostname is never
 // NULL, expire is cltt + valid-lft or cltt alone for an infinite
-// lifetime), and rows Kea wrote are read back as Kea reads them.
+// lifetime), and rows Kea wrote are read back as Kea reads them. A lease6
+// whose hardware address is present but empty has an empty hwaddr with its
+// hwtype and hwaddr_source, as Kea writes it, and reads back present and
+// empty in Kea and lessor alike.
+//
+// Text columns are utf8mb4: a hostname that is not valid UTF-8 (Kea's JSON
+// parser turns "\u00e9" into the single byte 0xE9) is refused with an
+// error and nothing is written, and lookups of such a hostname find
+// nothing. User-context map keys are written with bytes outside printable
+// ASCII escaped as \u00XX, as Kea escapes string values (Kea writes keys
+// raw, which the column would refuse); Kea and lessor read them back to
+// the same bytes. A lease4 with neither hardware address nor client-id
+// (and not declined) is refused in Kea's memfile words.
 //
 // The expire column is a TIMESTAMP, which holds 1970-01-01 00:00:01 to
 // 2038-01-19 03:14:07 UTC: a lease expiring outside that range is refused

@@ -144,3 +144,11 @@ func TestUserContextLimit(t *testing.T) {
 		t.Errorf("8 KB user context: %v", err)
 	}
 }
+
+// TestEdges covers the cases where the columns make memfile's answer less
+// direct: lease4 without identifiers, lease6 with an empty hardware
+// address, user-context keys and hostnames that are not UTF-8.
+func TestEdges(t *testing.T) {
+	t.Run("v4", func(t *testing.T) { sqltest.Edges4(t, "mysql") })
+	t.Run("v6", func(t *testing.T) { sqltest.Edges6(t, "mysql") })
+}

@@ -7,6 +7,22 @@
 // valid-lft or cltt alone for an infinite lifetime), and rows Kea wrote
 // are read back as Kea reads them, with NULLs tolerated.
 //
+// A lease6 whose hardware address is present but empty is written as Kea
+// writes it (empty hwaddr, the lease's hwtype and hwaddr_source) and read
+// back as present and empty when hwtype or hwaddr_source is not 0, as
+// memfile keeps it; Kea's reader shows no hardware address for that row.
+// One with hardware type 0 and source 0 cannot be told from an absent one
+// and reads back as absent.
+//
+// Text columns are UTF-8: a hostname that is not valid UTF-8 (Kea's JSON
+// parser turns "\u00e9" into the single byte 0xE9) is refused with an
+// error and nothing is written, and lookups of such a hostname find
+// nothing. User-context map keys are written with bytes outside printable
+// ASCII escaped as \u00XX, as Kea escapes string values (Kea writes keys
+// raw, which the column would refuse); Kea and lessor read them back to
+// the same bytes. A lease4 with neither hardware address nor client-id
+// (and not declined) is refused in Kea's memfile words.
+//
 // Where Kea's own PostgreSQL backend answers differently from its memfile,
 // lessor keeps the memfile answer: pages walk lease6 in numeric address
 // order (through lessor's index on address::inet), wipes work, hostname

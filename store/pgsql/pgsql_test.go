@@ -79,3 +79,11 @@ func BenchmarkPages4_1M(b *testing.B) {
 	}
 	sqltest.BenchPages(b, "postgresql", 4, 1000000)
 }
+
+// TestEdges covers the cases where the columns make memfile's answer less
+// direct: lease4 without identifiers, lease6 with an empty hardware
+// address, user-context keys and hostnames that are not UTF-8.
+func TestEdges(t *testing.T) {
+	t.Run("v4", func(t *testing.T) { sqltest.Edges4(t, "postgresql") })
+	t.Run("v6", func(t *testing.T) { sqltest.Edges6(t, "postgresql") })
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lessor-dhcp/lessor/internal/kjson"
 	"github.com/lessor-dhcp/lessor/lease"
 )
 
@@ -75,6 +76,72 @@ func TestChecks(t *testing.T) {
 		}
 		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+func TestUserContext(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"b": [1, {"c": null}], "a": "x"}`, `{ "a": "x", "b": [ 1, { "c": null } ] }`},
+		{`{"k\u00e9y": "v\u00e9"}`, `{ "k\u00e9y": "v\u00e9" }`},
+		{`{"q\"u\\o\te": {"\u0001": 1.5}}`, `{ "q\"u\\o\te": { "\u0001": 1.5 } }`},
+		{"{\"caf\xc3\xa9\": true}", `{ "caf\u00c3\u00a9": true }`},
+		{`{}`, `{  }`},
+	} {
+		e, err := kjson.ParseString([]byte(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := UserContext(e)
+		if got != c.want {
+			t.Errorf("UserContext(%s) = %s, want %s", c.in, got, c.want)
+		}
+		back, err := kjson.ParseString([]byte(got))
+		if err != nil || !back.Equal(e) {
+			t.Errorf("%s reads back as %v %v", got, back, err)
+		}
+		if plain := !strings.Contains(c.in, "\\") && strings.IndexFunc(c.in, func(r rune) bool { return r >= 0x7f }) < 0; plain && got != e.Str() {
+			t.Errorf("plain keys: %s differs from Kea's text %s", got, e.Str())
+		}
+	}
+	if UserContext(nil) != "" {
+		t.Error("absent user context is not empty")
+	}
+}
+
+func TestCheckHostname(t *testing.T) {
+	for _, c := range []struct {
+		h, err string
+	}{
+		{"host.example.org", ""},
+		{"caf\xc3\xa9", ""},
+		{strings.Repeat("\xc3\xa9", MaxHostnameLen), ""},
+		{strings.Repeat("a", MaxHostnameLen+1), "hostname length 256 exceeds maximum allowed of: 255"},
+		{"caf\xe9", `hostname "caf\u00e9" is not valid UTF-8, which the hostname column cannot hold`},
+	} {
+		err := checkHostname(c.h)
+		if (err == nil) != (c.err == "") || (err != nil && err.Error() != c.err) {
+			t.Errorf("checkHostname(%q) = %v, want %q", c.h, err, c.err)
+		}
+	}
+}
+
+func TestCheckIdentifiers4(t *testing.T) {
+	a := netip.MustParseAddr("192.0.2.50")
+	for _, c := range []struct {
+		l   lease.Lease4
+		err string
+	}{
+		{lease.Lease4{Addr: a, HWAddr: []byte{}}, "Lease4: 192.0.2.50, state: default has neither hardware address or client id"},
+		{lease.Lease4{Addr: a, State: lease.StateExpiredReclaimed}, "Lease4: 192.0.2.50, state: expired-reclaimed has neither hardware address or client id"},
+		{lease.Lease4{Addr: a, State: 7}, "Lease4: 192.0.2.50, state: unknown (7) has neither hardware address or client id"},
+		{lease.Lease4{Addr: a, State: lease.StateDeclined}, ""},
+		{lease.Lease4{Addr: a, HWAddr: []byte{1}}, ""},
+		{lease.Lease4{Addr: a, ClientID: []byte{1, 2}}, ""},
+	} {
+		err := checkIdentifiers4(&c.l)
+		if (err == nil) != (c.err == "") || (err != nil && err.Error() != c.err) {
+			t.Errorf("checkIdentifiers4(%+v) = %v, want %q", c.l, err, c.err)
 		}
 	}
 }
