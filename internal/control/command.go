@@ -54,6 +54,15 @@ type Handler func(ctx context.Context, cmd *Command) (*kjson.Element, error)
 type Registry struct {
 	mu       sync.RWMutex
 	handlers map[string]Handler
+	around   func(ctx context.Context, cmd *Command, next Handler) (*kjson.Element, error)
+}
+
+// Around installs a function that runs every command (it calls next to
+// run the handler), e.g. to hold a lock while the handler runs.
+func (r *Registry) Around(f func(ctx context.Context, cmd *Command, next Handler) (*kjson.Element, error)) {
+	r.mu.Lock()
+	r.around = f
+	r.mu.Unlock()
 }
 
 // NewRegistry returns an empty registry.
@@ -137,14 +146,26 @@ func (r *Registry) Dispatch(ctx context.Context, e *kjson.Element) *kjson.Elemen
 }
 
 // Run runs a command already parsed.
-func (r *Registry) Run(ctx context.Context, cmd *Command) *kjson.Element {
+func (r *Registry) Run(ctx context.Context, cmd *Command) (ans *kjson.Element) {
 	r.mu.RLock()
-	h := r.handlers[cmd.Name]
+	h, around := r.handlers[cmd.Name], r.around
 	r.mu.RUnlock()
 	if h == nil {
 		return Answer(ResultUnsupported, "'"+cmd.Name+"' command not supported.", nil)
 	}
-	ans, err := h(ctx, cmd)
+	// A failing handler answers with an error; it never takes the server
+	// down (Kea catches exceptions per command, too).
+	defer func() {
+		if p := recover(); p != nil {
+			ans = Error(fmt.Sprintf("Error during command processing: internal error in '%s': %v", cmd.Name, p))
+		}
+	}()
+	var err error
+	if around != nil {
+		ans, err = around(ctx, cmd, h)
+	} else {
+		ans, err = h(ctx, cmd)
+	}
 	if err != nil {
 		return Error("Error during command processing: " + err.Error())
 	}

@@ -16,11 +16,15 @@ func TestHandleWire(t *testing.T) {
 	r.Register("fails", func(context.Context, *Command) (*kjson.Element, error) {
 		return nil, errors.New("boom")
 	})
+	r.Register("panics", func(context.Context, *Command) (*kjson.Element, error) {
+		panic("bad state")
+	})
 	tests := []struct{ in, want string }{
 		{`{"command": "echo", "arguments": {"a": 1}}`, `{ "arguments": { "a": 1 }, "result": 0 }`},
 		{`{"command": "echo", "service": ["dhcp4"], "remote-address": "::1"}`, `{ "result": 0 }`},
 		{`{"command": "nope"}`, `{ "result": 2, "text": "'nope' command not supported." }`},
 		{`{"command": "fails"}`, `{ "result": 1, "text": "Error during command processing: boom" }`},
+		{`{"command": "panics"}`, `{ "result": 1, "text": "Error during command processing: internal error in 'panics': bad state" }`},
 		{`{"command": "echo", "foo": 1}`, `{ "result": 1, "text": "Error during command processing: Received command contains unsupported parameter 'foo'" }`},
 		{`{"command": 42}`, `{ "result": 1, "text": "Error during command processing: 'command' element in command message is not a string" }`},
 		{`{"arguments": {}}`, `{ "result": 1, "text": "Error during command processing: Invalid answer specified, does not contain mandatory 'command'" }`},
@@ -32,7 +36,7 @@ func TestHandleWire(t *testing.T) {
 			t.Errorf("HandleWire(%s) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
-	if got := r.Commands(); len(got) != 2 || got[0] != "echo" || got[1] != "fails" {
+	if got := r.Commands(); len(got) != 3 || got[0] != "echo" || got[1] != "fails" {
 		t.Errorf("Commands() = %v", got)
 	}
 }

@@ -1,6 +1,7 @@
 package kjson
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -94,7 +95,9 @@ func FuzzParseWire(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := ParseWire(data)
-		if err != nil {
+		if err != nil || hasReal(e) {
+			// Reals are written as Kea writes them ("1e+06.0"), which
+			// neither Kea nor lessor reads back.
 			return
 		}
 		// What Kea writes, Kea reads back to an equal value.
@@ -102,7 +105,7 @@ func FuzzParseWire(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-parse of %q: %v", e.Str(), err)
 		}
-		if e.Kind != Real && !back.Equal(e) && !hasReal(e) {
+		if !back.Equal(e) {
 			t.Fatalf("round trip changed %q to %q", e.Str(), back.Str())
 		}
 	})
@@ -135,4 +138,21 @@ func FuzzFeed(f *testing.F) {
 			t.Fatal("consumed more than given")
 		}
 	})
+}
+
+func TestMaxDepth(t *testing.T) {
+	deep := make([]byte, 0, 2*MaxDepth+2)
+	for i := 0; i <= MaxDepth; i++ {
+		deep = append(deep, '[')
+	}
+	if _, err := ParseWire(deep); err == nil || !strings.Contains(err.Error(), "maximum nesting depth") {
+		t.Errorf("nesting past MaxDepth: %v", err)
+	}
+	ok := append([]byte{}, deep[:MaxDepth]...)
+	for i := 0; i < MaxDepth; i++ {
+		ok = append(ok, ']')
+	}
+	if _, err := ParseWire(ok); err != nil {
+		t.Errorf("nesting of MaxDepth: %v", err)
+	}
 }

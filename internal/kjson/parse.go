@@ -13,12 +13,17 @@ const eof = -1
 
 // reader walks the input byte by byte, with Kea's line and column counters.
 type reader struct {
-	data []byte
-	i    int
-	file string
-	line int
-	pos  int
+	data  []byte
+	i     int
+	file  string
+	line  int
+	pos   int
+	depth int
 }
+
+// MaxDepth bounds the nesting of lists and maps the parser accepts, so that
+// hostile input cannot exhaust the stack (Kea 2.2 crashes on such input).
+const MaxDepth = 10000
 
 func (r *reader) get() int {
 	if r.i >= len(r.data) {
@@ -340,9 +345,15 @@ func (r *reader) value() (*Element, error) {
 				return nil, err
 			}
 			return &Element{Kind: String, S: s, Pos: Pos{r.file, line, start}}, nil
-		case c == '[':
-			return r.list()
-		case c == '{':
+		case c == '[' || c == '{':
+			if r.depth >= MaxDepth {
+				return nil, r.fail("maximum nesting depth of "+strconv.Itoa(MaxDepth)+" exceeded", r.line, r.pos)
+			}
+			r.depth++
+			defer func() { r.depth-- }()
+			if c == '[' {
+				return r.list()
+			}
 			return r.object()
 		case c == eof:
 			return nil, &Error{Msg: "nothing read"}

@@ -265,7 +265,10 @@ func (f *Family) configSetOrTest(ctx context.Context, c *control.Command, apply 
 	if !apply {
 		return answer(0, "Configuration seems sane. Control-socket, hook-libraries, and D2 configuration were sanity checked, but not applied.", nil)
 	}
-	if err := f.reconfigure(ctx, sc); err != nil {
+	f.srv.reloadMu.Lock()
+	err = f.reconfigure(ctx, sc)
+	f.srv.reloadMu.Unlock()
+	if err != nil {
 		return answer(1, err.Error(), nil)
 	}
 	return answer(0, "Configuration successful.", nil)

@@ -44,7 +44,8 @@ type Server struct {
 	logFile  io.Closer
 	// dbOverride replaces every section's lease-database (WithLeaseDatabase).
 	dbOverride *kjson.Element
-	agentPath  string // a kea-ctrl-agent.conf (WithAgentConfig)
+	agentPath  string     // a kea-ctrl-agent.conf (WithAgentConfig)
+	reloadMu   sync.Mutex // one reconfiguration at a time
 	http       *httpapi.Server
 }
 
@@ -62,6 +63,8 @@ type Family struct {
 	sockPath string
 	reloaded atomic.Int64 // unix time of the last (re)configuration
 	dns      *dnsClient
+	// storeMu: commands hold it for reading; swapping the store holds it.
+	storeMu sync.RWMutex
 }
 
 // Option changes how a Server reads its configuration.
@@ -146,9 +149,20 @@ func (s *Server) Start(ctx context.Context) error {
 
 func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, error) {
 	f := &Family{srv: s, fam: sc.Family, stats: stats.New(), reg: control.NewRegistry()}
-	dbcfg := storeConfig(sc)
-	own, err := store.Open(ctx, dbcfg, s.log)
+	f.reg.Around(f.guard)
+	var err error
+	// The control socket is taken first: its lock file tells whether
+	// another instance serves it, before this one touches the lease file.
+	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
+		f.sockPath = sc.ControlSocket.Name
+		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{Mode: lessorOptions(sc).SocketMode}, s.log)
+		if err != nil {
+			return nil, err
+		}
+	}
+	own, err := store.Open(ctx, storeConfig(sc), s.log)
 	if err != nil {
+		f.close()
 		return nil, fmt.Errorf("failed to open the lease database: %w", err)
 	}
 	f.own = own
@@ -157,7 +171,7 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	// as in Kea.
 	other := store.Config{Type: "memfile", Family: 10 - sc.Family, Persist: new(bool)}
 	if f.other, err = store.Open(ctx, other, slog.New(slog.DiscardHandler)); err != nil {
-		own.Close()
+		f.close()
 		return nil, err
 	}
 	if err := f.apply(ctx, sc); err != nil {
@@ -170,15 +184,20 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	}
 	f.registerLeaseCmds()
 	f.registerServerCommands()
-	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
-		f.sockPath = sc.ControlSocket.Name
-		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{Mode: lessorOptions(sc).SocketMode}, s.log)
-		if err != nil {
-			f.close()
-			return nil, err
-		}
-	}
 	return f, nil
+}
+
+// guard runs every command of the family while the lease store cannot be
+// swapped; the commands that reconfigure (and may swap it) run unguarded
+// and take the lock themselves.
+func (f *Family) guard(ctx context.Context, cmd *control.Command, next control.Handler) (*kjson.Element, error) {
+	switch cmd.Name {
+	case "config-reload", "config-set", "shutdown":
+		return next(ctx, cmd)
+	}
+	f.storeMu.RLock()
+	defer f.storeMu.RUnlock()
+	return next(ctx, cmd)
 }
 
 // registerLeaseCmds (re)registers the lease commands on the current stores.
@@ -296,6 +315,8 @@ func (s *Server) Close() {
 // Reload re-reads the configuration file (SIGHUP, config-reload). On error
 // the running configuration stays in force.
 func (s *Server) Reload(ctx context.Context) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	nf, err := s.load()
 	if err != nil {
 		return err
@@ -324,15 +345,15 @@ func (f *Family) reconfigure(ctx context.Context, sc *config.Server) error {
 	old := f.cfg.Load()
 	newDB, oldDB := storeConfig(sc), storeConfig(old)
 	if !sameDB(oldDB, newDB) {
-		st, err := store.Open(ctx, newDB, f.srv.log)
+		// No command runs while the store is swapped, and the old store is
+		// closed (its writes done) before the new one reads the file: the
+		// two never write the same file at once.
+		f.storeMu.Lock()
+		err := f.swapStore(ctx, oldDB, newDB)
+		f.storeMu.Unlock()
 		if err != nil {
-			return fmt.Errorf("failed to open the lease database: %w", err)
+			return err
 		}
-		prev := f.own
-		f.own = st
-		f.srv.watchStore(st)
-		f.registerLeaseCmds()
-		prev.Close()
 	}
 	if err := f.apply(ctx, sc); err != nil {
 		return err
@@ -358,6 +379,29 @@ func storeConfig(sc *config.Server) store.Config {
 		c.LFCInterval = 3600
 	}
 	return c
+}
+
+// swapStore replaces the family's store; on failure the previous one is
+// opened again.
+func (f *Family) swapStore(ctx context.Context, oldDB, newDB store.Config) error {
+	if err := f.own.Close(); err != nil {
+		f.srv.log.Warn("closing the lease database", "err", err)
+	}
+	st, err := store.Open(ctx, newDB, f.srv.log)
+	if err != nil {
+		back, berr := store.Open(ctx, oldDB, f.srv.log)
+		if berr != nil {
+			return fmt.Errorf("failed to open the lease database: %w; reopening the previous one failed too: %v", err, berr)
+		}
+		f.own = back
+		f.srv.watchStore(back)
+		f.registerLeaseCmds()
+		return fmt.Errorf("failed to open the lease database: %w", err)
+	}
+	f.own = st
+	f.srv.watchStore(st)
+	f.registerLeaseCmds()
+	return nil
 }
 
 func sameDB(a, b store.Config) bool {
