@@ -343,8 +343,8 @@ func Connect(ctx context.Context, cfg store.Config, log *slog.Logger) (*sql.DB, 
 		return nil, fmt.Errorf("MySQL lease database: %w", err)
 	}
 	db := sql.OpenDB(conn)
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(poolSize())
+	db.SetMaxIdleConns(poolSize())
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlstore.Connect(ctx, db, cfg, "MySQL", Describe(cfg), log); err != nil {
 		db.Close()
@@ -383,3 +383,4 @@ func Open(ctx context.Context, cfg store.Config, log *slog.Logger) (store.Store,
 	}
 	return s, nil
 }
+func poolSize() int { return sqlstore.PoolSize(8) }

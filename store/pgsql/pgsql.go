@@ -275,8 +275,8 @@ func Connect(ctx context.Context, cfg store.Config, log *slog.Logger) (*sql.DB, 
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL lease database: %w", err)
 	}
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(poolSize())
+	db.SetMaxIdleConns(poolSize())
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlstore.Connect(ctx, db, cfg, "PostgreSQL", Describe(cfg), log); err != nil {
 		db.Close()
@@ -316,3 +316,4 @@ func Open(ctx context.Context, cfg store.Config, log *slog.Logger) (store.Store,
 
 // The pgx driver registers itself as "pgx" with database/sql.
 var _ = stdlib.GetDefaultDriver
+func poolSize() int { return sqlstore.PoolSize(8) }
