@@ -316,4 +316,5 @@ func Open(ctx context.Context, cfg store.Config, log *slog.Logger) (store.Store,
 
 // The pgx driver registers itself as "pgx" with database/sql.
 var _ = stdlib.GetDefaultDriver
+
 func poolSize() int { return sqlstore.PoolSize(8) }
