@@ -61,7 +61,7 @@ func TestConformance(t *testing.T) {
 	}
 	var scen []string
 	for _, d := range dirs {
-		for _, sub := range []string{"", "v4", "v6", "server"} {
+		for _, sub := range []string{"", "v4", "v6", "server", "random"} {
 			p := filepath.Join(d, sub)
 			if sub == "" {
 				matches, _ := filepath.Glob(filepath.Join(d, "*.json"))
@@ -193,7 +193,7 @@ func sqlScenarios(t *testing.T, root string) []string {
 		}
 	}
 	var out []string
-	for _, dir := range []string{"v4", "v6", "server"} {
+	for _, dir := range []string{"v4", "v6", "server", "random"} {
 		files, _ := filepath.Glob(filepath.Join(root, "conformance", dir, "*.json"))
 		for _, f := range files {
 			if !skip[dir+"/"+filepath.Base(f)] {
