@@ -90,7 +90,9 @@ func TestExportImportAcrossStores(t *testing.T) {
 		}
 	}
 	psql("create database " + db)
-	t.Cleanup(func() { exec.Command("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "drop database if exists "+db, "postgres").Run() })
+	t.Cleanup(func() {
+		exec.Command("psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", "drop database if exists "+db, "postgres").Run()
+	})
 	if out, err := exec.Command(admin, "db-init", "pgsql", "-h", "127.0.0.1", "-u", "postgres", "-p", "", "-n", db).CombinedOutput(); err != nil {
 		t.Fatalf("lessor-admin db-init: %v\n%s", err, out)
 	}
