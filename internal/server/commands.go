@@ -330,7 +330,8 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 				rm = true // Kea removes reclaimed declined leases
 			}
 			if rm {
-				if err := s.DeleteLease4(ctx, n); err != nil {
+				// The delete row keeps the lease as stored (Kea's).
+				if err := s.DeleteLease4(ctx, l); err != nil {
 					return err
 				}
 			} else {
@@ -358,7 +359,7 @@ func (f *Family) reclaim(ctx context.Context, remove bool) error {
 			rm = true
 		}
 		if rm {
-			if err := s.DeleteLease6(ctx, n); err != nil {
+			if err := s.DeleteLease6(ctx, l); err != nil {
 				return err
 			}
 		} else {

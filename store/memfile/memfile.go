@@ -445,21 +445,28 @@ func (s *Store) DeleteLease4(ctx context.Context, l *lease.Lease4) error {
 		s.mu.Unlock()
 		return store.ErrNotFound
 	}
-	seq, err := s.removeSlots4(ctx, []uint32{slot})
+	seq, err := s.removeSlots4(ctx, []uint32{slot}, l)
 	s.mu.Unlock()
 	return s.finish(seq, err)
 }
 
-// removeSlots4 writes delete rows for the leases in slots (the stored
-// lease with valid lifetime 0, as Kea writes them) and removes them.
-func (s *Store) removeSlots4(ctx context.Context, slots []uint32) (uint64, error) {
+// removeSlots4 writes delete rows for the leases in slots and removes
+// them. A delete row is the lease with valid lifetime 0, as Kea writes it:
+// the lease the caller passed when there is one (Kea writes the object it
+// was given, e.g. with the hostname a reclamation cleared), else the
+// stored lease.
+func (s *Store) removeSlots4(ctx context.Context, slots []uint32, given ...*lease.Lease4) (uint64, error) {
 	if len(slots) == 0 {
 		return 0, nil
 	}
 	buf := s.rowBuf()
 	if s.file != nil {
-		for _, slot := range slots {
-			buf = appendRow4(buf, s.t4.get(slot), 0)
+		for i, slot := range slots {
+			l := s.t4.get(slot)
+			if i < len(given) && given[i] != nil && (given[i].HWAddr != nil || given[i].ClientID != nil) {
+				l = given[i]
+			}
+			buf = appendRow4(buf, l, 0)
 		}
 	}
 	s.buf = buf
@@ -673,20 +680,23 @@ func (s *Store) DeleteLease6(ctx context.Context, l *lease.Lease6) error {
 		s.mu.Unlock()
 		return store.ErrNotFound
 	}
-	seq, err := s.removeSlots6(ctx, []uint32{slot})
+	seq, err := s.removeSlots6(ctx, []uint32{slot}, l)
 	s.mu.Unlock()
 	return s.finish(seq, err)
 }
 
-func (s *Store) removeSlots6(ctx context.Context, slots []uint32) (uint64, error) {
+func (s *Store) removeSlots6(ctx context.Context, slots []uint32, given ...*lease.Lease6) (uint64, error) {
 	if len(slots) == 0 {
 		return 0, nil
 	}
 	buf := s.rowBuf()
 	if s.file != nil {
-		for _, slot := range slots {
+		for i, slot := range slots {
 			// Kea's delete row has valid and preferred lifetimes 0.
 			d := *s.t6.get(slot)
+			if i < len(given) && given[i] != nil && given[i].DUID != nil {
+				d = *s.norm6(given[i])
+			}
 			d.PreferredLft = 0
 			buf = appendRow6(buf, &d, 0)
 		}
