@@ -105,6 +105,13 @@ func loadSchema(data []byte) *schema {
 		m.keyTokens = s.computeKeyTokens(m)
 	}
 	s.top = s.Maps[s.Top]
+	// Kea 2.7+ configures control channels as a "control-sockets" list
+	// (UNIX and HTTP entries). lessor accepts it in Dhcp4/Dhcp6 too; it is
+	// added after the token lists so that Kea 2.2's syntax error texts
+	// (their "expecting" lists) stay unchanged.
+	if s.top != nil && s.top.Keys["control-sockets"] == nil {
+		s.top.Keys["control-sockets"] = &shape{Types: []string{"anylist"}, Empty: true}
+	}
 	return &s
 }
 

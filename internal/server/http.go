@@ -38,9 +38,74 @@ func (s *Server) agentSection() (*kjson.Element, error) {
 	return s.file.ControlAgent, nil
 }
 
+// unixSocketName is the family's UNIX control socket: "control-socket"
+// (Kea 2.2), else the first unix entry of "control-sockets" (Kea 2.7+).
+func unixSocketName(sc *config.Server) string {
+	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
+		return sc.ControlSocket.Name
+	}
+	for _, e := range controlSockets(sc) {
+		if t := e.Get("socket-type"); t != nil && t.Kind == kjson.String && t.S == "unix" {
+			if n := e.Get("socket-name"); n != nil && n.Kind == kjson.String {
+				return n.S
+			}
+		}
+	}
+	return ""
+}
+
+func controlSockets(sc *config.Server) []*kjson.Element {
+	l := sc.Raw.Get("control-sockets")
+	if l == nil || l.Kind != kjson.List {
+		return nil
+	}
+	return l.L
+}
+
+// httpAPIs lists the HTTP listeners to serve.
+func (s *Server) httpAPIs() []*httpapi.Server {
+	out := append([]*httpapi.Server{}, s.httpSocks...)
+	if s.http != nil {
+		out = append(out, s.http)
+	}
+	return out
+}
+
+// startHTTPSockets prepares the Kea 2.7+ form: HTTP entries of a family's
+// "control-sockets", each answering for that family's service only.
+func (s *Server) startHTTPSockets() error {
+	for _, f := range s.families {
+		for _, e := range controlSockets(f.cfg.Load()) {
+			t := e.Get("socket-type")
+			if t == nil || t.Kind != kjson.String || (t.S != "http" && t.S != "https") {
+				continue
+			}
+			cfg, err := httpapi.ParseServerSocket(e)
+			if err != nil {
+				return fmt.Errorf("control-sockets: %w", err)
+			}
+			api, err := httpapi.New(cfg, map[string]httpapi.Dispatcher{fmt.Sprintf("dhcp%d", f.fam): f.reg}, s.log,
+				httpapi.WithVersion(Version, Extended, buildReport()),
+				httpapi.WithConfigFile(s.path),
+				httpapi.WithShutdown(s.Shutdown))
+			if err != nil {
+				return err
+			}
+			if _, err := api.Listen(); err != nil {
+				return err
+			}
+			s.httpSocks = append(s.httpSocks, api)
+		}
+	}
+	return nil
+}
+
 // startHTTP prepares the HTTP control API when a Control-agent section is
-// configured; Serve runs it.
+// configured, and the HTTP control sockets; Serve runs them.
 func (s *Server) startHTTP() error {
+	if err := s.startHTTPSockets(); err != nil {
+		return err
+	}
 	raw, err := s.agentSection()
 	if err != nil || raw == nil {
 		return err

@@ -72,3 +72,27 @@ func TestHTTPControlAPI(t *testing.T) {
 		t.Errorf("/metrics lacks the assigned-addresses gauge:\n%s", b)
 	}
 }
+
+// TestControlSocketsList: the Kea 2.7+ form, a "control-sockets" list with a
+// UNIX and an HTTP entry in the Dhcp4 section itself.
+func TestControlSocketsList(t *testing.T) {
+	port := freePort(t)
+	conf := `{"Dhcp4": {"interfaces-config": {"interfaces": []},
+  "control-sockets": [{"socket-type": "unix", "socket-name": "@DIR@/ctl.sock"},
+                      {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": ` + strconv.Itoa(port) + `}],
+  "lease-database": {"type": "memfile", "name": "@DIR@/leases4.csv"},
+  "valid-lifetime": 4000, "subnet4": [{"id": 1, "subnet": "192.0.2.0/24"}]}}`
+	sock, _ := startServer(t, conf)
+	if got := send(t, sock, `{"command":"lease4-add","arguments":{"ip-address":"192.0.2.5","hw-address":"01:02:03:04:05:06"}}`); !strings.Contains(got, `"result": 0`) {
+		t.Fatalf("lease4-add on the unix entry: %s", got)
+	}
+	resp, err := http.Post("http://127.0.0.1:"+strconv.Itoa(port)+"/", "application/json", strings.NewReader(`{"command":"lease4-get","arguments":{"ip-address":"192.0.2.5"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `"IPv4 lease found."`) {
+		t.Errorf("lease4-get on the http entry: %d %s", resp.StatusCode, b)
+	}
+}

@@ -44,9 +44,10 @@ type Server struct {
 	logFile  io.Closer
 	// dbOverride replaces every section's lease-database (WithLeaseDatabase).
 	dbOverride *kjson.Element
-	agentPath  string     // a kea-ctrl-agent.conf (WithAgentConfig)
-	reloadMu   sync.Mutex // one reconfiguration at a time
-	http       *httpapi.Server
+	agentPath  string            // a kea-ctrl-agent.conf (WithAgentConfig)
+	reloadMu   sync.Mutex        // one reconfiguration at a time
+	http       *httpapi.Server   // the Control Agent (Control-agent section)
+	httpSocks  []*httpapi.Server // Kea 2.7+ HTTP entries of control-sockets
 }
 
 // Family is the DHCPv4 or DHCPv6 server of a lessor process.
@@ -153,8 +154,8 @@ func (s *Server) startFamily(ctx context.Context, sc *config.Server) (*Family, e
 	var err error
 	// The control socket is taken first: its lock file tells whether
 	// another instance serves it, before this one touches the lease file.
-	if sc.ControlSocket != nil && sc.ControlSocket.Name != "" {
-		f.sockPath = sc.ControlSocket.Name
+	if name := unixSocketName(sc); name != "" {
+		f.sockPath = name
 		f.sock, err = control.Listen(f.sockPath, f.reg, control.SocketOptions{Mode: lessorOptions(sc).SocketMode}, s.log)
 		if err != nil {
 			return nil, err
@@ -274,11 +275,11 @@ func (s *Server) Serve(ctx context.Context) error {
 			f.sock.Serve(ctx)
 		}(f)
 	}
-	if s.http != nil {
+	for _, api := range s.httpAPIs() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.http.Serve(ctx); err != nil {
+			if err := api.Serve(ctx); err != nil {
 				s.log.Error("HTTP control API stopped", "err", err)
 			}
 		}()
