@@ -37,6 +37,7 @@ func build(t *testing.T, dir, out, pkg string) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("conformance scenarios skipped in -short mode")
 	}
@@ -132,6 +133,7 @@ var sqlBackends = []struct {
 // MySQL (one database per scenario, kept across its restarts), against
 // Kea 2.2 on memfile: every answer must be the memfile one.
 func TestConformanceSQL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("conformance scenarios skipped in -short mode")
 	}
@@ -152,6 +154,7 @@ func TestConformanceSQL(t *testing.T) {
 	scen := sqlScenarios(t, root)
 	for _, b := range sqlBackends {
 		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
 			if err := exec.Command(b.ping[0], b.ping[1:]...).Run(); err != nil {
 				t.Skipf("SKIPPED: %s is not reachable on 127.0.0.1 (%v); .ci/run starts it", b.name, err)
 			}
