@@ -73,16 +73,9 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 			dels = append(dels, deletion{p, l})
 		}
 	}
-	var adds []*lease.Lease6
-	if leases != nil {
-		cfg := h.env.Config()
-		for _, e := range leases.L {
-			l, _, err := parseLease6(h.env, cfg, e)
-			if err != nil {
-				return errAnswer(err)
-			}
-			adds = append(adds, l)
-		}
+	adds, err := parseAll(h.env, leases, parseLease6)
+	if err != nil {
+		return errAnswer(err)
 	}
 	var undo undoLog
 	success := 0
@@ -90,10 +83,7 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 	for _, d := range dels {
 		if d.l == nil {
 			if d.p.query == byAddr {
-				if failedDel == nil {
-					failedDel = kjson.NewList()
-				}
-				failedDel.Add(failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultEmpty, "lease not found"))
+				fail(&failedDel, failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultEmpty, "lease not found"))
 			}
 			continue
 		}
@@ -111,15 +101,9 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 				return nil
 			})
 		case errors.Is(err, store.ErrNotFound):
-			if failedDel == nil {
-				failedDel = kjson.NewList()
-			}
-			failedDel.Add(failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultEmpty, "lease not found"))
+			fail(&failedDel, failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultEmpty, "lease not found"))
 		default:
-			if failedDel == nil {
-				failedDel = kjson.NewList()
-			}
-			failedDel.Add(failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultError, err.Error()))
+			fail(&failedDel, failedLease(d.p.leaseType, d.p.addr, d.p.duid, control.ResultError, err.Error()))
 		}
 	}
 	for _, l := range adds {
@@ -128,10 +112,7 @@ func (h *handlers) bulkApply6(ctx context.Context, c *control.Command) *kjson.El
 			_, err = h.addOrUpdate6(ctx, l, true)
 		}
 		if err != nil {
-			if failedAdd == nil {
-				failedAdd = kjson.NewList()
-			}
-			failedAdd.Add(failedLease(int(l.Type), l.Addr, l.DUID, control.ResultError, err.Error()))
+			fail(&failedAdd, failedLease(int(l.Type), l.Addr, l.DUID, control.ResultError, err.Error()))
 			continue
 		}
 		success++

@@ -73,26 +73,13 @@ func (h *handlers) bulkApply4(ctx context.Context, c *control.Command) *kjson.El
 			dels = append(dels, deletion4{p, l})
 		}
 	}
-	var adds []*lease.Lease4
-	if leases != nil {
-		cfg := h.env.Config()
-		for _, e := range leases.L {
-			l, _, err := parseLease4(h.env, cfg, e)
-			if err != nil {
-				return errAnswer(err)
-			}
-			adds = append(adds, l)
-		}
+	adds, err := parseAll(h.env, leases, parseLease4)
+	if err != nil {
+		return errAnswer(err)
 	}
 	var undo undoLog
 	success := 0
 	var failedDel, failedAdd *kjson.Element
-	fail := func(list **kjson.Element, m *kjson.Element) {
-		if *list == nil {
-			*list = kjson.NewList()
-		}
-		(*list).Add(m)
-	}
 	failed4 := func(addr string, ident string, result int, msg string) *kjson.Element {
 		m := kjson.NewMap()
 		m.Set("type", kjson.NewString("V4"))
@@ -164,6 +151,32 @@ func (h *handlers) bulkApply4(ctx context.Context, c *control.Command) *kjson.El
 		})
 	}
 	return bulkAnswer(ctx, h, "IPv4", success, failedDel, failedAdd, atomic, &undo)
+}
+
+// parseAll parses every entry of a bulk request's "leases" list (nil: none)
+// before anything is applied; the first malformed entry is the answer.
+func parseAll[L any](env *Env, leases *kjson.Element, parse func(*Env, *Config, *kjson.Element) (L, bool, error)) ([]L, error) {
+	if leases == nil {
+		return nil, nil
+	}
+	cfg := env.Config()
+	out := make([]L, 0, len(leases.L))
+	for _, e := range leases.L {
+		l, _, err := parse(env, cfg, e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// fail appends a failure entry to a bulk answer's list, creating it.
+func fail(list **kjson.Element, m *kjson.Element) {
+	if *list == nil {
+		*list = kjson.NewList()
+	}
+	(*list).Add(m)
 }
 
 // undoLog records how to take back the changes of an atomic bulk apply.
